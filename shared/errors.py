@@ -1,0 +1,68 @@
+"""One error type with stable codes, mapped once to HTTP statuses (here) and once to GraphQL
+errors (in the GraphQL layer). Its message is safe to show to a user; internals never are."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_INPUT = "INVALID_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    SOLD_OUT = "SOLD_OUT"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    PAYMENT_REQUIRES_ACTION = "PAYMENT_REQUIRES_ACTION"
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    BUSY = "BUSY"
+    UPSTREAM_FAILED = "UPSTREAM_FAILED"
+    INTERNAL = "INTERNAL"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_INPUT: 422,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.SOLD_OUT: 409,
+    ErrorCode.LIMIT_EXCEEDED: 400,
+    ErrorCode.PAYMENT_FAILED: 402,
+    ErrorCode.PAYMENT_REQUIRES_ACTION: 402,
+    ErrorCode.BAD_SIGNATURE: 400,
+    ErrorCode.BUSY: 503,
+    ErrorCode.UPSTREAM_FAILED: 502,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+class DomainError(Exception):
+    """A failure the caller can understand: a stable `code`, a user-facing `message`, and the
+    input `fields` at fault (for validation errors)."""
+
+    def __init__(self, code: ErrorCode, message: str, fields: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"code": str(self.code), "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+def invalid(message: str, *fields: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_INPUT, message, list(fields))
+
+
+def not_found(what: str) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, f"{what} not found.")

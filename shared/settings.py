@@ -1,0 +1,122 @@
+"""One settings object, read from the environment.
+
+The same code runs against the local emulators and against real Google, Stripe, SendGrid and
+Plivo services: only these values differ. Fields marked ``local_only`` point an SDK at a local
+emulator or stand-in; production leaves them unset and the SDK talks to the real service.
+Terraform provides every other field (a test checks that).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_ONLY: dict[str, Any] = {"local_only": True}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # --- Google Cloud -------------------------------------------------------------------------
+    gcp_project: str = Field(description="Google Cloud project id (demo-sellout locally).")
+    gcp_region: str = Field("us-central1", description="Region of the functions and task queues.")
+
+    # Read by the Google SDKs themselves; listed here so the README table and checks see them.
+    firestore_emulator_host: str | None = Field(
+        None, description="host:port of the Firestore emulator.", json_schema_extra=LOCAL_ONLY
+    )
+    firebase_auth_emulator_host: str | None = Field(
+        None, description="host:port of the Firebase Auth emulator.", json_schema_extra=LOCAL_ONLY
+    )
+    storage_emulator_host: str | None = Field(
+        None, description="URL of the Cloud Storage emulator.", json_schema_extra=LOCAL_ONLY
+    )
+    cloud_tasks_emulator_host: str | None = Field(
+        None,
+        description="host:port of the Cloud Tasks emulator (insecure gRPC).",
+        json_schema_extra=LOCAL_ONLY,
+    )
+
+    # --- Functions and tasks -----------------------------------------------------------------
+    functions_base_url: str = Field(
+        description="Base URL under which every function is reachable as <base>/<prefix><name>."
+    )
+    function_name_prefix: str = Field(
+        "", description="Prefix of deployed function names (e.g. 'sellout-prod-')."
+    )
+    task_queue_prefix: str = Field("", description="Prefix of the Cloud Tasks queue names.")
+    tasks_invoker_email: str = Field(
+        "", description="Service account whose OIDC token Cloud Tasks attaches to each task."
+    )
+    tasks_verify_oidc: bool = Field(
+        True,
+        description="Verify the OIDC token on task handlers. Off only for the local emulator, "
+        "which sends none.",
+    )
+
+    # --- Storage -----------------------------------------------------------------------------
+    tickets_bucket: str = Field(description="Private bucket for QR ticket images.")
+    uploads_bucket: str = Field(description="Bucket for uploaded posters and images.")
+
+    # --- Stripe -------------------------------------------------------------------------------
+    stripe_secret_key: SecretStr = Field(description="Platform secret key (sk_...).")
+    stripe_publishable_key: str = Field(description="Platform publishable key (pk_...).")
+    stripe_webhook_secret: SecretStr = Field(description="Signing secret of the account webhook.")
+    stripe_connect_webhook_secret: SecretStr = Field(
+        description="Signing secret of the Connect webhook endpoint."
+    )
+    stripe_api_base: str | None = Field(
+        None, description="URL of the local Stripe (localstripe).", json_schema_extra=LOCAL_ONLY
+    )
+
+    # --- E-mail and SMS ----------------------------------------------------------------------
+    sendgrid_api_key: SecretStr = Field(description="SendGrid API key.")
+    sendgrid_api_host: str | None = Field(
+        None, description="URL of the SendGrid stand-in.", json_schema_extra=LOCAL_ONLY
+    )
+    email_from: str = Field(description="Sender address of every transactional e-mail.")
+    plivo_auth_id: SecretStr = Field(description="Plivo auth id.")
+    plivo_auth_token: SecretStr = Field(description="Plivo auth token.")
+    plivo_api_base: str | None = Field(
+        None, description="Account base URL of the Plivo stand-in.", json_schema_extra=LOCAL_ONLY
+    )
+    sms_from_number: str = Field(description="E.164 number (or sender id) SMS are sent from.")
+
+    # --- Other SaaS (used by later features) -------------------------------------------------
+    webflow_api_token: SecretStr = Field(SecretStr(""), description="Webflow API token.")
+    webflow_api_base: str | None = Field(
+        None, description="URL of the Webflow stand-in.", json_schema_extra=LOCAL_ONLY
+    )
+    seatsio_secret_key: SecretStr = Field(
+        SecretStr(""), description="seats.io company admin key (creates org sub-accounts)."
+    )
+    seatsio_api_base: str | None = Field(
+        None, description="URL of the seats.io stand-in.", json_schema_extra=LOCAL_ONLY
+    )
+    ipgeo_api_base: str | None = Field(
+        None, description="URL of the IP-geolocation stand-in.", json_schema_extra=LOCAL_ONLY
+    )
+
+    # --- Tickets ------------------------------------------------------------------------------
+    ticket_signing_key: SecretStr = Field(
+        description="Ed25519 private key (base64 raw 32 bytes) that signs ticket QR codes."
+    )
+
+    # --- GraphQL and HTTP -------------------------------------------------------------------
+    cors_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins of Backstage and the purchase portal (JSON list).",
+    )
+    graphql_introspection: bool = Field(False, description="Allow schema introspection.")
+    graphql_max_depth: int = Field(12, description="Deepest query accepted.")
+    graphql_max_cost: int = Field(5000, description="Largest query cost accepted.")
+    log_level: str = Field("INFO", description="Lowest log severity written.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once (a Cloud Function instance serves many requests)."""
+    return Settings()  # type: ignore[call-arg]  # required fields come from the environment
