@@ -1,0 +1,508 @@
+"""Starts, checks, resets and stops the whole local stack.
+
+    python -m emulator.stack run      # start everything, seed demo data, print URLs, Ctrl-C stops
+    python -m emulator.stack start    # start what is not running yet and wait until it is ready
+    python -m emulator.stack stop     # stop what this checkout started (by recorded PID)
+    python -m emulator.stack status
+    python -m emulator.stack reset    # wipe every emulator's data through its reset endpoint
+
+Every server binds 127.0.0.1. Each process runs in its own session (process group) so that
+stopping it also stops its children (the Firebase CLI's, for instance); only processes whose PID
+this checkout recorded are ever signalled, and only while they still run the recorded command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from emulator import config
+from emulator.config import HOST, PORTS, PROJECT_ID, REPO_ROOT, STATE_DIR
+
+APP_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+EMULATOR_PYTHON = REPO_ROOT / ".venv-emulators" / "bin" / "python"
+FIREBASE_CLI = REPO_ROOT / "emulator" / "node_modules" / ".bin" / "firebase"
+FIRESTORE_MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
+STRIPE_WEBHOOK_ID = "sellout-stripe-webhook"
+
+
+class StackError(RuntimeError):
+    """A service cannot start; the message says what to do."""
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    command: Callable[[], list[str]]
+    ready: Callable[[], bool]
+    after_start: Callable[[], None] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    ready_timeout: float = 60.0
+
+    @property
+    def pid_file(self) -> Path:
+        return STATE_DIR / "pids" / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return STATE_DIR / "logs" / f"{self.name}.log"
+
+
+# --- readiness probes --------------------------------------------------------------------------
+
+
+def _http_ok(url: str, **kwargs: object) -> bool:
+    try:
+        return requests.get(url, timeout=2, **kwargs).status_code < 500  # type: ignore[arg-type]
+    except requests.RequestException:
+        return False
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def firestore_jar() -> Path:
+    """The official Cloud Firestore emulator jar, shipped with the Google Cloud CLI."""
+    candidates: list[Path] = []
+    if explicit := os.environ.get("FIRESTORE_EMULATOR_JAR"):
+        candidates.append(Path(explicit))
+    roots = ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk"]
+    if shutil.which("gcloud"):
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            out = subprocess.run(
+                ["gcloud", "info", "--format=value(installation.sdk_root)"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            ).stdout.strip()
+            if out:
+                roots.insert(0, out)
+    candidates += [Path(r) / "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar" for r in roots]
+    for jar in candidates:
+        if jar.is_file():
+            return jar
+    raise StackError(
+        "The official Cloud Firestore emulator was not found (looked for "
+        "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar under the Google Cloud CLI).\n"
+        "Install it with `gcloud components install cloud-firestore-emulator` (or, for an apt-installed "
+        "CLI, `apt-get install google-cloud-cli-firestore-emulator`), or point FIRESTORE_EMULATOR_JAR "
+        "at the jar. It cannot be installed from PyPI or npm."
+    )
+
+
+def _firestore_command() -> list[str]:
+    if not shutil.which("java"):
+        raise StackError(
+            "Java 17+ is needed for the Firestore emulator: apt-get install openjdk-17-jre-headless"
+        )
+    return [
+        "java",
+        "-Duser.language=en",
+        "-Xmx1g",
+        "-cp",
+        str(firestore_jar()),
+        FIRESTORE_MAIN_CLASS,
+        "start",
+        f"--host={HOST}",
+        f"--port={PORTS.firestore}",
+        f"--project_id={PROJECT_ID}",
+    ]
+
+
+def _auth_command() -> list[str]:
+    if not FIREBASE_CLI.exists():
+        raise StackError("firebase-tools is not installed: run `make install`.")
+    firebase_json = STATE_DIR / "firebase.json"
+    firebase_json.write_text(
+        json.dumps(
+            {
+                "emulators": {"auth": {"host": HOST, "port": PORTS.auth}, "ui": {"enabled": False}},
+            }
+        )
+    )
+    return [
+        str(FIREBASE_CLI),
+        "emulators:start",
+        "--only",
+        "auth",
+        "--project",
+        PROJECT_ID,
+        "--config",
+        str(firebase_json),
+    ]
+
+
+def _queue_names() -> list[str]:
+    return [f"projects/{PROJECT_ID}/locations/{config.TASKS_LOCATION}/queues/{q}" for q in config.TASK_QUEUES]
+
+
+def _tasks_command() -> list[str]:
+    command = [
+        str(EMULATOR_PYTHON),
+        str(REPO_ROOT / "emulator" / "launch_tasks.py"),
+        "--port",
+        str(PORTS.tasks),
+    ]
+    for queue in _queue_names():
+        command += ["--queue", queue]
+    return command
+
+
+def _storage_command() -> list[str]:
+    return [
+        str(EMULATOR_PYTHON),
+        "-m",
+        "gcp_storage_emulator",
+        "start",
+        f"--host={HOST}",
+        f"--port={PORTS.storage}",
+        "--in-memory",
+        f"--default-bucket={config.TICKETS_BUCKET}",
+    ]
+
+
+def _create_buckets() -> None:
+    for bucket in (config.TICKETS_BUCKET, config.UPLOADS_BUCKET):
+        response = requests.post(
+            f"{config.STORAGE_URL}/storage/v1/b",
+            params={"project": PROJECT_ID},
+            json={"name": bucket},
+            timeout=5,
+        )
+        if response.status_code not in (200, 409):
+            raise StackError(
+                f"could not create bucket {bucket}: {response.status_code} {response.text[:200]}"
+            )
+
+
+def _register_stripe_webhook() -> None:
+    env = config.local_environment()
+    response = requests.post(
+        f"{config.STRIPE_URL}/_config/webhooks/{STRIPE_WEBHOOK_ID}",
+        data={"url": f"{config.FUNCTIONS_URL}/stripe-webhook/", "secret": env["STRIPE_WEBHOOK_SECRET"]},
+        timeout=5,
+    )
+    response.raise_for_status()
+
+
+def services() -> list[Service]:
+    local_env = config.local_environment()
+    app_env = {**local_env, "PYTHONPATH": str(REPO_ROOT)}
+    return [
+        Service(
+            "firestore",
+            PORTS.firestore,
+            _firestore_command,
+            lambda: _http_ok(f"http://{config.FIRESTORE_HOST}/"),
+        ),
+        Service(
+            "auth",
+            PORTS.auth,
+            _auth_command,
+            lambda: _http_ok(f"http://{config.AUTH_HOST}/emulator/v1/projects/{PROJECT_ID}/config"),
+            ready_timeout=120,
+        ),
+        Service("tasks", PORTS.tasks, _tasks_command, lambda: _port_open(PORTS.tasks)),
+        Service(
+            "storage",
+            PORTS.storage,
+            _storage_command,
+            lambda: _http_ok(f"{config.STORAGE_URL}/storage/v1/b"),
+            after_start=_create_buckets,
+        ),
+        Service(
+            "stripe",
+            PORTS.stripe,
+            lambda: [
+                str(EMULATOR_PYTHON),
+                str(REPO_ROOT / "emulator" / "launch_stripe.py"),
+                "--port",
+                str(PORTS.stripe),
+            ],
+            lambda: _http_ok(f"{config.STRIPE_URL}/v1/customers", auth=(config.STRIPE_SECRET_KEY, "")),
+            after_start=_register_stripe_webhook,
+        ),
+        Service(
+            "saas",
+            PORTS.saas,
+            lambda: [str(APP_PYTHON), "-m", "emulator.saas_standin", "--port", str(PORTS.saas)],
+            lambda: _http_ok(f"{config.SAAS_URL}/health"),
+            env=app_env,
+        ),
+        Service(
+            "functions",
+            PORTS.functions,
+            lambda: [
+                str(APP_PYTHON),
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"{HOST}:{PORTS.functions}",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+                "emulator.functions_router:app",
+            ],
+            lambda: _http_ok(f"{config.FUNCTIONS_URL}/graphql/"),
+            env=app_env,
+            ready_timeout=60,
+        ),
+    ]
+
+
+# --- process bookkeeping -----------------------------------------------------------------------
+
+
+def _recorded_pid(service: Service) -> int | None:
+    """The PID this checkout recorded, if that process still runs the command it started."""
+    try:
+        record = json.loads(service.pid_file.read_text())
+        pid, marker = int(record["pid"]), str(record["marker"])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (OSError, ValueError, KeyError):
+        return None
+    return pid if marker in cmdline else None
+
+
+def _start(service: Service) -> None:
+    command = service.command()
+    service.log_file.parent.mkdir(parents=True, exist_ok=True)
+    service.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **service.env}
+    with service.log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
+            env=env,
+            start_new_session=True,
+        )
+    # The arguments after the program name identify the process even if its PID is reused later.
+    service.pid_file.write_text(json.dumps({"pid": process.pid, "marker": " ".join(command[1:])}))
+
+
+def _wait_ready(service: Service) -> None:
+    deadline = time.monotonic() + service.ready_timeout
+    while time.monotonic() < deadline:
+        if service.ready():
+            if service.after_start:
+                service.after_start()
+            return
+        if _recorded_pid(service) is None:
+            break
+        time.sleep(0.3)
+    tail = service.log_file.read_text(errors="replace")[-2000:] if service.log_file.exists() else ""
+    raise StackError(f"{service.name} did not become ready on port {service.port}. Log tail:\n{tail}")
+
+
+def start(names: list[str] | None = None, quiet: bool = False) -> list[str]:
+    """Start every service that is not already running; returns the names it started."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    chosen = [s for s in services() if names is None or s.name in names]
+    started: list[str] = []
+    for service in chosen:
+        if _recorded_pid(service) is not None:
+            continue
+        if _port_open(service.port):
+            raise StackError(
+                f"port {service.port} ({service.name}) is taken by a program this checkout did not start; "
+                f"stop it or set SELLOUT_PORT_{service.name.upper()}."
+            )
+        if not quiet:
+            print(f"  starting {service.name} on {HOST}:{service.port}", flush=True)
+        _start(service)
+        started.append(service.name)
+    try:
+        for service in chosen:
+            _wait_ready(service)
+            if not quiet and service.name in started:
+                print(f"  ready    {service.name}", flush=True)
+    except BaseException:
+        stop(started, quiet=True)
+        raise
+    return started
+
+
+def stop(names: list[str] | None = None, quiet: bool = False) -> None:
+    for service in reversed(services()):
+        if names is not None and service.name not in names:
+            continue
+        pid = _recorded_pid(service)
+        service.pid_file.unlink(missing_ok=True)
+        if pid is None:
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _process_group_alive(pid):
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        if not quiet:
+            print(f"  stopped  {service.name}", flush=True)
+
+
+def _process_group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie leader still counts as a member; reap it if it is our child.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pgid, os.WNOHANG)
+    return True
+
+
+def status() -> dict[str, bool]:
+    return {s.name: _recorded_pid(s) is not None and s.ready() for s in services()}
+
+
+# --- data reset --------------------------------------------------------------------------------
+
+
+def reset_data() -> None:
+    """Wipe every emulator's data through its own reset endpoint (between tests)."""
+    base = f"http://{config.FIRESTORE_HOST}/emulator/v1/projects/{PROJECT_ID}/databases/(default)/documents"
+    requests.delete(base, timeout=10).raise_for_status()
+    requests.delete(
+        f"http://{config.AUTH_HOST}/emulator/v1/projects/{PROJECT_ID}/accounts", timeout=10
+    ).raise_for_status()
+    requests.get(f"{config.STORAGE_URL}/wipe", params={"keep-buckets": "true"}, timeout=10).raise_for_status()
+    requests.delete(f"{config.STRIPE_URL}/_config/data", timeout=10).raise_for_status()
+    requests.delete(f"{config.SAAS_URL}/_inbox", timeout=10).raise_for_status()
+    purge_task_queues()
+
+
+def purge_task_queues() -> None:
+    import grpc
+    from google.cloud import tasks_v2
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+    channel = grpc.insecure_channel(config.TASKS_HOST)
+    try:
+        client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+        for queue in _queue_names():
+            client.purge_queue(name=queue)
+    finally:
+        channel.close()
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def urls() -> dict[str, str]:
+    return {
+        "GraphQL endpoint": f"{config.FUNCTIONS_URL}/graphql/graphql",
+        "Functions (index)": f"{config.FUNCTIONS_URL}/",
+        **{f"  /{name}/": f"{config.FUNCTIONS_URL}/{name}/" for name in _function_names()},
+        "Inbox (e-mail and SMS)": f"{config.SAAS_URL}/",
+        "Firestore emulator": f"http://{config.FIRESTORE_HOST}",
+        "Auth emulator": f"http://{config.AUTH_HOST}",
+        "Cloud Tasks emulator (gRPC)": config.TASKS_HOST,
+        "Storage emulator": config.STORAGE_URL,
+        "Stripe (localstripe)": config.STRIPE_URL,
+    }
+
+
+def _function_names() -> list[str]:
+    return sorted(p.parent.name for p in (REPO_ROOT / "functions").glob("*/main.py"))
+
+
+@contextlib.contextmanager
+def running_stack(quiet: bool = False) -> Iterator[list[str]]:
+    started = start(quiet=quiet)
+    try:
+        yield started
+    finally:
+        stop(started, quiet=quiet)
+
+
+def run() -> None:
+    print("Starting the local stack (Ctrl-C stops everything)...", flush=True)
+    began = time.monotonic()
+    stop_requested = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    with running_stack():
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        subprocess.run(
+            [str(APP_PYTHON), "-m", "emulator.seed"],
+            check=True,
+            cwd=REPO_ROOT,
+            env={**os.environ, **config.local_environment(), "PYTHONPATH": str(REPO_ROOT)},
+        )
+        print(f"\nEverything is ready ({time.monotonic() - began:.0f} s). Open:")
+        for label, url in urls().items():
+            print(f"  {label:<30} {url}")
+        print("\nLogs: .stack/logs/. Press Ctrl-C to stop.", flush=True)
+        while not stop_requested:
+            time.sleep(0.5)
+        print("\nStopping...", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["run", "start", "stop", "status", "reset", "env", "urls"])
+    args = parser.parse_args()
+    try:
+        if args.command == "run":
+            run()
+        elif args.command == "start":
+            start()
+            print("Local stack is ready.")
+        elif args.command == "stop":
+            stop()
+        elif args.command == "status":
+            for name, up in status().items():
+                print(f"  {name:<10} {'running' if up else 'stopped'}")
+        elif args.command == "reset":
+            reset_data()
+        elif args.command == "env":
+            for key, value in config.local_environment().items():
+                print(f"export {key}='{value}'")
+        elif args.command == "urls":
+            for label, url in urls().items():
+                print(f"  {label:<30} {url}")
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
