@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -323,12 +324,36 @@ def _wait_ready(service: Service) -> None:
     raise StackError(f"{service.name} did not become ready on port {service.port}. Log tail:\n{tail}")
 
 
+def code_fingerprint() -> str:
+    """Identifies the code the functions process serves, so a reused stack never runs stale code."""
+    digest = hashlib.sha256()
+    for folder in ("shared", "functions", "graphql_schema"):
+        for path in sorted((REPO_ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                digest.update(f"{path.relative_to(REPO_ROOT)}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    return digest.hexdigest()
+
+
+def _restart_if_stale(service: Service, quiet: bool) -> None:
+    fingerprint_file = STATE_DIR / "functions.fingerprint"
+    current = code_fingerprint()
+    if fingerprint_file.exists() and fingerprint_file.read_text() == current:
+        return
+    if not quiet:
+        print("  code changed: restarting functions", flush=True)
+    stop([service.name], quiet=True)
+
+
 def start(names: list[str] | None = None, quiet: bool = False) -> list[str]:
     """Start every service that is not already running; returns the names it started."""
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     chosen = [s for s in services() if names is None or s.name in names]
     started: list[str] = []
     for service in chosen:
+        already_running = _recorded_pid(service) is not None
+        if service.name == "functions" and already_running:
+            _restart_if_stale(service, quiet)
         if _recorded_pid(service) is not None:
             continue
         if _port_open(service.port):
@@ -338,8 +363,11 @@ def start(names: list[str] | None = None, quiet: bool = False) -> list[str]:
             )
         if not quiet:
             print(f"  starting {service.name} on {HOST}:{service.port}", flush=True)
+        if service.name == "functions":
+            (STATE_DIR / "functions.fingerprint").write_text(code_fingerprint())
         _start(service)
-        started.append(service.name)
+        if not already_running:  # a stale server restarted for its owner stays its owner's
+            started.append(service.name)
     try:
         for service in chosen:
             _wait_ready(service)

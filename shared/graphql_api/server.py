@@ -1,14 +1,20 @@
-"""HTTP handling of GraphQL requests: CORS, JSON POST at /graphql, error shape."""
+"""HTTP handling of GraphQL requests: CORS, one JSON operation per POST, async execution (so
+sibling fields batch their reads), abuse limits, and the clients' error shape."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import flask
-from ariadne import graphql_sync
+from ariadne import graphql
 
+from shared.bootstrap import services
 from shared.entrypoint import json_response
+from shared.graphql_api.context import RequestContext
+from shared.graphql_api.errors import format_error
+from shared.graphql_api.limits import validation_rules
 from shared.graphql_api.schema import executable_schema
 from shared.settings import get_settings
 
@@ -45,15 +51,22 @@ def handle_graphql_request(request: flask.Request) -> flask.Response:
 def _execute(request: flask.Request) -> flask.Response:
     data: Any = request.get_json(silent=True)
     if not isinstance(data, dict):
-        # ariadne rejects JSON-array batches too; one operation per request.
+        # One operation per request: JSON-array batches would multiply work past the cost limit.
         return json_response({"errors": [{"message": "Send one GraphQL operation as a JSON object."}]}, 400)
     settings = get_settings()
-    success, result = graphql_sync(
-        executable_schema(),
-        data,
-        context_value={"request": request},
-        introspection=settings.graphql_introspection,
-        debug=False,
-        logger="sellout.graphql",
+    variables = data.get("variables") if isinstance(data.get("variables"), dict) else None
+    success, result = asyncio.run(
+        graphql(
+            executable_schema(),
+            data,
+            context_value=RequestContext(request, services()),
+            introspection=settings.graphql_introspection,
+            debug=False,
+            logger="sellout.graphql",
+            error_formatter=format_error,
+            validation_rules=validation_rules(
+                settings.graphql_max_depth, settings.graphql_max_cost, variables
+            ),
+        )
     )
     return json_response(result, 200 if success else 400)

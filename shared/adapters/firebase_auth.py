@@ -1,0 +1,55 @@
+"""Firebase Authentication: verifies ID tokens (FIREBASE_AUTH_EMULATOR_HOST honoured) and reads
+users through firebase-admin. The domain sees only verified claims."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import firebase_admin
+from firebase_admin import auth
+
+from shared.settings import Settings
+
+_init_lock = threading.Lock()
+
+
+def firebase_app(settings: Settings) -> firebase_admin.App:
+    """firebase-admin allows one default app per process; create it once."""
+    with _init_lock:
+        try:
+            return firebase_admin.get_app()
+        except ValueError:
+            return firebase_admin.initialize_app(options={"projectId": settings.gcp_project})
+
+
+class InvalidTokenError(Exception):
+    """Missing, malformed, expired, revoked or forged token."""
+
+
+class FirebaseAuthenticator:
+    def __init__(self, settings: Settings) -> None:
+        self.app = firebase_app(settings)
+
+    def verify(self, id_token: str, *, check_revoked: bool = False) -> dict[str, Any]:
+        try:
+            return dict(auth.verify_id_token(id_token, app=self.app, check_revoked=check_revoked))
+        except (
+            ValueError,
+            auth.InvalidIdTokenError,
+            auth.ExpiredIdTokenError,
+            auth.RevokedIdTokenError,
+            auth.UserDisabledError,
+            auth.CertificateFetchError,
+        ) as error:
+            raise InvalidTokenError(type(error).__name__) from None
+
+    def has_password(self, uid: str) -> bool:
+        try:
+            user = auth.get_user(uid, app=self.app)
+        except auth.UserNotFoundError:
+            return False
+        return any(p.provider_id == "password" for p in user.provider_data)
+
+    def update_user(self, uid: str, **fields: Any) -> None:
+        auth.update_user(uid, app=self.app, **fields)

@@ -1,0 +1,121 @@
+"""Maps a verified Firebase sign-in to our User (SPEC 4.4, requirement 2 and 3).
+
+First verified sign-in: link an existing User by verified phone or e-mail, or create the User
+and its UserProfile. Every sign-in: pick up a phone number or verified e-mail changed through
+the Firebase SDK, and link pending role invitations addressed to a verified e-mail.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from shared.domain.models import Role, User, UserProfile
+from shared.domain.ports import Repository
+
+
+class IdentityService:
+    def __init__(
+        self,
+        users: Repository[User],
+        profiles: Repository[UserProfile],
+        roles: Repository[Role],
+        clock: Any = time.time,
+    ) -> None:
+        self.users = users
+        self.profiles = profiles
+        self.roles = roles
+        self.clock = clock
+
+    def user_for_claims(self, claims: Mapping[str, Any]) -> User:
+        uid = str(claims["uid"])
+        phone = str(claims.get("phone_number") or "")
+        email = str(claims.get("email") or "").lower() if claims.get("email_verified") else ""
+        user = self._by_uid(uid)
+        if user is None:
+            user = self._link_existing(uid, phone, email) or self._create(uid, phone, email, claims)
+            if email:
+                self.link_pending_roles(user, email)
+        self._sync(user, phone, email)
+        return user
+
+    def _by_uid(self, uid: str) -> User | None:
+        found = self.users.find(("firebaseUid", "==", uid), limit=1)
+        return found[0] if found else None
+
+    def _link_existing(self, uid: str, phone: str, email: str) -> User | None:
+        candidates: list[User] = []
+        if phone:
+            candidates = self.users.find(("phoneNumber", "==", phone), limit=1)
+        if not candidates and email:
+            candidates = self.users.find(("email", "==", email), limit=1) or self.users.find(
+                ("secondaryEmails", "array_contains", email), limit=1
+            )
+        unlinked = [u for u in candidates if not u.firebaseUid]
+        if not unlinked:
+            return None
+        user = unlinked[0]
+        user.firebaseUid = uid
+        self.users.update(user.id, {"firebaseUid": uid})
+        return user
+
+    def _create(self, uid: str, phone: str, email: str, claims: Mapping[str, Any]) -> User:
+        now = int(self.clock())
+        first, _, last = str(claims.get("name") or "").partition(" ")
+        user = User(
+            createdAt=now,
+            firebaseUid=uid,
+            email=email,
+            phoneNumber=phone,
+            firstName=first,
+            lastName=last,
+            emailVerifiedAt=now if email else None,
+            phoneNumberVerifiedAt=now if phone else None,
+        )
+        self.users.create(user)
+        self.profiles.save(self.profile_for(user))
+        return user
+
+    @staticmethod
+    def profile_for(user: User) -> UserProfile:
+        """The profile mirrors the user's names and contact; its id is the user's id."""
+        return UserProfile(
+            _id=user.id,
+            userId=user.id,
+            firstName=user.firstName,
+            lastName=user.lastName,
+            email=user.email,
+            phoneNumber=user.phoneNumber,
+        )
+
+    def _sync(self, user: User, phone: str, email: str) -> None:
+        now = int(self.clock())
+        user_changes: dict[str, Any] = {}
+        if phone and phone != user.phoneNumber:
+            user_changes |= {"previousPhoneNumber": user.phoneNumber, "phoneNumber": phone,
+                             "phoneNumberVerifiedAt": now}  # fmt: skip
+            if user.phoneNumberWaitingForVerify == phone:
+                user_changes["phoneNumberWaitingForVerify"] = ""
+        if phone and not user.phoneNumberVerifiedAt and "phoneNumberVerifiedAt" not in user_changes:
+            user_changes["phoneNumberVerifiedAt"] = now
+        if email and email != user.email and email not in user.secondaryEmails:
+            user_changes |= {"previousEmail": user.email, "email": email, "emailVerifiedAt": now}
+            if user.emailWaitingForVerify == email:
+                user_changes["emailWaitingForVerify"] = ""
+            self.link_pending_roles(user, email)
+        if email and not user.emailVerifiedAt and "emailVerifiedAt" not in user_changes:
+            user_changes["emailVerifiedAt"] = now
+        if user_changes:
+            for key, value in user_changes.items():
+                setattr(user, key, value)
+            self.users.update(user.id, user_changes)
+            mirrored = {k: v for k, v in user_changes.items() if k in ("phoneNumber", "email")}
+            if mirrored and self.profiles.get(user.id):
+                self.profiles.update(user.id, mirrored)
+
+    def link_pending_roles(self, user: User, email: str) -> None:
+        """Invitations sent to this verified e-mail before the account existed (SPEC 4.4)."""
+        for role in self.roles.find(("userEmail", "==", email.lower())):
+            if not role.userId:
+                self.roles.update(role.id, {"userId": user.id})
