@@ -14,6 +14,7 @@ from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
 from shared.domain.identity import IdentityService
 from shared.services.catalog import CatalogService
+from shared.services.fees import FeeService
 from shared.settings import Settings, get_settings
 
 
@@ -36,6 +37,10 @@ class Services:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self.store)
+
+    @cached_property
+    def fees(self) -> FeeService:
+        return FeeService(self.store)
 
 
 _lock = threading.Lock()
