@@ -6,17 +6,13 @@ Collection layout (document id = the entity's `_id`; fields = the model's camelC
 Composite indexes for the queries below live in firestore.indexes.json (emulator, tests and
 Terraform read the same file).
 
-Every read and write goes through `IO_STATS`, a per-request counter the benchmarks and the
-"no N+1" tests read: Firestore bills per document, and latency grows per round trip.
+Every read and write is counted (shared.adapters.io_stats) for the benchmarks and the "no N+1"
+tests: Firestore bills per document, and latency grows per round trip.
 """
 
 from __future__ import annotations
 
-import contextvars
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Generic
 
@@ -25,6 +21,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import ValidationError
 
+from shared.adapters.inventory_store import FirestoreInventory
+from shared.adapters.io_stats import record_reads, record_writes
 from shared.domain.models import (
     Artist,
     Event,
@@ -38,51 +36,6 @@ from shared.domain.models import (
 )
 from shared.domain.ports import OrderBy, T, Where
 from shared.errors import DomainError, ErrorCode
-
-
-@dataclass
-class IoStats:
-    document_reads: int = 0
-    document_writes: int = 0
-    round_trips: int = 0
-
-    def read(self, documents: int) -> None:
-        self.document_reads += documents
-        self.round_trips += 1
-
-    def wrote(self, documents: int) -> None:
-        self.document_writes += documents
-        self.round_trips += 1
-
-
-_io_stats: contextvars.ContextVar[IoStats | None] = contextvars.ContextVar("io_stats", default=None)
-_totals_lock = threading.Lock()
-PROCESS_TOTALS = IoStats()
-
-
-def record_reads(documents: int) -> None:
-    if stats := _io_stats.get():
-        stats.read(documents)
-    with _totals_lock:
-        PROCESS_TOTALS.read(documents)
-
-
-def record_writes(documents: int) -> None:
-    if stats := _io_stats.get():
-        stats.wrote(documents)
-    with _totals_lock:
-        PROCESS_TOTALS.wrote(documents)
-
-
-@contextmanager
-def counting_io() -> Iterator[IoStats]:
-    """Count the Firestore documents read and written inside the block (this thread/task)."""
-    stats = IoStats()
-    token = _io_stats.set(stats)
-    try:
-        yield stats
-    finally:
-        _io_stats.reset(token)
 
 
 @lru_cache(maxsize=1)
@@ -187,3 +140,4 @@ class FirestoreStore:
         self.events = FirestoreRepository(client, "events", Event)
         self.fees = FirestoreRepository(client, "fees", Fee)
         self.orders = FirestoreRepository(client, "orders", Order)
+        self.inventory = FirestoreInventory(client)

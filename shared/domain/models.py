@@ -437,6 +437,8 @@ class Event(Identified):
     exchange: TicketExchange | None = None
     subscription: list[SubscriptionSalesReport] = Field(default_factory=list)
     waitList: list[WaitListEntry] = Field(default_factory=list)
+    # Not in GraphQL: how many stock shards the event's inventory is split over (set at creation).
+    inventoryShards: int = 0
 
     @field_validator("sendQRCode")
     @classmethod
