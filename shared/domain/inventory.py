@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from shared.domain.models import Event
 from shared.errors import DomainError, ErrorCode
 
-MIN_SHARDS = 2
+MIN_SHARDS = 4
 MAX_SHARDS = 16
-UNITS_PER_SHARD = 50  # capacity per shard before another shard is added
+UNITS_PER_SHARD = 10  # capacity per shard before another shard is added
 
 StockKey = str  # "t:<ticketTypeId>", "r:<tierId>", "u:<upgradeId>", "p:<promotionId>"
 

@@ -2,6 +2,7 @@ import pytest
 
 from shared.domain.inventory import (
     MAX_SHARDS,
+    MIN_SHARDS,
     InventoryConflictError,
     Shard,
     SoldOutError,
@@ -39,9 +40,9 @@ def test_split_spreads_the_remainder_over_the_first_shards():
 
 
 def test_shard_count_grows_with_capacity_within_bounds():
-    assert shard_count(_event(10, (10,))) == 2
+    assert shard_count(_event(10, (10,))) == MIN_SHARDS
     assert shard_count(_event(1000, (1000,))) == MAX_SHARDS
-    assert shard_count(_event(300, (300,))) == 6
+    assert shard_count(_event(100, (100,))) == 10
 
 
 def test_initial_shards_hold_every_items_capacity():
