@@ -23,14 +23,9 @@ KEY = ticket_type_key("ga")
 
 
 def _stocked_event() -> Event:
-    event = Event(
-        orgId="o",
-        createdAt=0,
-        ticketTypes=[
-            TicketType(_id="ga", name="GA", totalQty=CAPACITY, remainingQty=CAPACITY,
-                       tiers=[TicketTier(_id="t0", name="T0", price=100, totalQty=CAPACITY, remainingQty=CAPACITY)])
-        ],
-    )  # fmt: skip
+    tier = TicketTier(_id="t0", name="T0", price=100, totalQty=CAPACITY, remainingQty=CAPACITY)
+    ticket_type = TicketType(_id="ga", name="GA", totalQty=CAPACITY, remainingQty=CAPACITY, tiers=[tier])
+    event = Event(orgId="o", createdAt=0, ticketTypes=[ticket_type])
     inventory = services().store.inventory
     batch = inventory.client.batch()
     shards = initial_shards(event)

@@ -1,0 +1,1 @@
+"""Custom checkov policies for terraform/ (loaded by check.sh)."""

@@ -1,0 +1,59 @@
+# Sellout platform: Cloud Functions (gen2) + Firestore + Cloud Tasks + Cloud Storage +
+# Identity Platform + Secret Manager, one Google Cloud project per environment.
+# Files by concern: apis.tf, functions.tf (catalogue of functions), serviceaccounts.tf,
+# secrets.tf, firestore.tf, tasks.tf, storage.tf, identity.tf, monitoring.tf, outputs.tf.
+
+locals {
+  labels = merge(var.labels, {
+    app         = "sellout"
+    environment = var.environment
+  })
+
+  # Plain settings read by shared/settings.py (env var = field name upper-cased). Every function
+  # gets all of them; secrets are added per function in functions.tf. Fields marked local_only
+  # there (emulator hosts, API base overrides) are deliberately absent: unset, the SDKs talk to
+  # the real services. tests/terraform checks this map against the Settings class.
+  plain_environment = {
+    GCP_PROJECT = var.project_id
+    GCP_REGION  = var.region
+    # Built from names, not from function resources' URLs: functions can call each other and
+    # enqueue tasks for each other without a dependency cycle between them.
+    FUNCTIONS_BASE_URL   = "https://${var.region}-${var.project_id}.cloudfunctions.net"
+    FUNCTION_NAME_PREFIX = "${var.prefix}-"
+    TASK_QUEUE_PREFIX    = "${var.prefix}-"
+    # Task handlers accept only OIDC tokens of this account (SECURITY.md 9).
+    TASKS_INVOKER_EMAIL    = google_service_account.tasks_invoker.email
+    TASKS_VERIFY_OIDC      = "true"
+    TICKETS_BUCKET         = google_storage_bucket.tickets.name
+    UPLOADS_BUCKET         = google_storage_bucket.uploads.name
+    STRIPE_PUBLISHABLE_KEY = var.stripe_publishable_key
+    EMAIL_FROM             = var.messaging.email_from
+    SMS_FROM_NUMBER        = var.messaging.sms_from_number
+    # pydantic-settings parses list fields from JSON.
+    CORS_ALLOWED_ORIGINS  = jsonencode(var.cors_allowed_origins)
+    GRAPHQL_INTROSPECTION = tostring(var.graphql.introspection)
+    GRAPHQL_MAX_DEPTH     = tostring(var.graphql.max_depth)
+    GRAPHQL_MAX_COST      = tostring(var.graphql.max_cost)
+    LOG_LEVEL             = var.log_level
+  }
+}
+
+# Settings that are fine in dev but must never reach production. Preconditions, not variable
+# validations, because they compare two variables (Terraform 1.5 validations cannot).
+resource "terraform_data" "production_guards" {
+  input = var.environment
+  lifecycle {
+    precondition {
+      condition     = var.environment != "prod" || !var.graphql.introspection
+      error_message = "GraphQL introspection must stay off in production (SECURITY.md 23)."
+    }
+    precondition {
+      condition     = var.environment != "prod" || length(var.identity.test_phone_numbers) == 0
+      error_message = "Test phone numbers are for dev only (SECURITY.md 18)."
+    }
+    precondition {
+      condition     = var.environment != "prod" || startswith(var.stripe_publishable_key, "pk_live_")
+      error_message = "Production uses the live Stripe publishable key."
+    }
+  }
+}
