@@ -1,0 +1,13 @@
+"""`make bench`: prints numbers, asserts nothing (tests assert behaviour, benchmarks measure)."""
+
+from __future__ import annotations
+
+from tests.bench import import_time
+
+
+def main() -> None:
+    import_time.run()
+
+
+if __name__ == "__main__":
+    main()
