@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -198,13 +199,20 @@ def _create_buckets() -> None:
 
 
 def _register_stripe_webhook() -> None:
+    """Like Stripe's dashboard: an account endpoint (platform events) and a Connect endpoint
+    (connected accounts' events), each with its own secret, both at the same function URL."""
     env = config.local_environment()
-    response = requests.post(
-        f"{config.STRIPE_URL}/_config/webhooks/{STRIPE_WEBHOOK_ID}",
-        data={"url": f"{config.FUNCTIONS_URL}/stripe-webhook/", "secret": env["STRIPE_WEBHOOK_SECRET"]},
-        timeout=5,
-    )
-    response.raise_for_status()
+    url = f"{config.FUNCTIONS_URL}/stripe-webhook/"
+    for endpoint_id, secret_name, connect in (
+        (STRIPE_WEBHOOK_ID, "STRIPE_WEBHOOK_SECRET", "false"),
+        (f"{STRIPE_WEBHOOK_ID}-connect", "STRIPE_CONNECT_WEBHOOK_SECRET", "true"),
+    ):
+        response = requests.post(
+            f"{config.STRIPE_URL}/_config/webhooks/{endpoint_id}",
+            data={"url": url, "secret": env[secret_name], "connect": connect},
+            timeout=5,
+        )
+        response.raise_for_status()
 
 
 def services() -> list[Service]:
@@ -342,12 +350,29 @@ def _restart_if_stale(service: Service, quiet: bool) -> None:
         return
     if not quiet:
         print("  code changed: restarting functions", flush=True)
-    stop([service.name], quiet=True)
+    _stop_all([service.name], quiet=True)
+
+
+@contextlib.contextmanager
+def _exclusive() -> Iterator[None]:
+    """One start or stop at a time per checkout: test sessions, `make run` and developers share
+    the PID files, and two starters racing would each think the other's server is a stranger."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    with (STATE_DIR / "stack.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def start(names: list[str] | None = None, quiet: bool = False) -> list[str]:
     """Start every service that is not already running; returns the names it started."""
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    with _exclusive():
+        return _start_all(names, quiet)
+
+
+def _start_all(names: list[str] | None, quiet: bool) -> list[str]:
     chosen = [s for s in services() if names is None or s.name in names]
     started: list[str] = []
     for service in chosen:
@@ -374,12 +399,17 @@ def start(names: list[str] | None = None, quiet: bool = False) -> list[str]:
             if not quiet and service.name in started:
                 print(f"  ready    {service.name}", flush=True)
     except BaseException:
-        stop(started, quiet=True)
+        _stop_all(started, quiet=True)
         raise
     return started
 
 
 def stop(names: list[str] | None = None, quiet: bool = False) -> None:
+    with _exclusive():
+        _stop_all(names, quiet)
+
+
+def _stop_all(names: list[str] | None, quiet: bool) -> None:
     for service in reversed(services()):
         if names is not None and service.name not in names:
             continue

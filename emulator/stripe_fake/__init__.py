@@ -1,0 +1,48 @@
+"""Extensions of localstripe (PyPI `localstripe`, an aiohttp fake of the Stripe API) so that it
+behaves like Stripe wherever Sellout's payment code relies on it.
+
+`install(server.app)` must run before the app starts. It:
+- keeps localstripe's store and its customers, payment methods, tokens, sources...;
+- makes every object belong to the account it was created on (Stripe-Account header) and
+  hides it from every other account (_base.install_visibility, connect.context_middleware);
+- adds idempotency keys (idempotency), Connect accounts, OAuth and application fees
+  (connect), PaymentIntents and Charges (payments), bounded refunds (refunds), disputes
+  (disputes), stored events and signed, retried, Connect-aware webhook delivery (events);
+- extends the test controls under /_config/ (webhooks with connect=true, event resend,
+  refund status, account onboarding) and makes `DELETE /_config/data` forget all of it.
+
+Each module's docstring lists the Stripe behaviours it mirrors and its test controls.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from localstripe import resources
+
+from . import cards, connect, disputes, events, payments, refunds
+from ._base import OVERRIDES, RESET_HOOKS, install_visibility, route
+from .idempotency import idempotency_middleware
+
+
+async def _flush_data(request: web.Request) -> web.Response:
+    """`DELETE /_config/data`: every object, event, idempotency key, used OAuth code and pending
+    delivery goes; registered webhook endpoints stay (they are configuration, as in localstripe)."""
+    resources.store.clear()
+    for hook in RESET_HOOKS:
+        hook()
+    return web.Response()
+
+
+def install(app: web.Application) -> None:
+    install_visibility()
+    events.install()
+    cards.install()
+    for module in (events, connect, payments, refunds, disputes):
+        module.routes()
+    route("DELETE", "/_config/data", _flush_data)
+    # After localstripe's error/auth middlewares (outermost first): who is calling, then
+    # idempotency (keyed by that account), then our routes before localstripe's.
+    app.middlewares.extend([connect.context_middleware, idempotency_middleware, OVERRIDES.middleware])
+
+
+__all__ = ["install"]
