@@ -40,6 +40,7 @@ class FirebaseAuthenticator:
             auth.ExpiredIdTokenError,
             auth.RevokedIdTokenError,
             auth.UserDisabledError,
+            auth.UserNotFoundError,  # the account was deleted after the token was issued
             auth.CertificateFetchError,
         ) as error:
             raise InvalidTokenError(type(error).__name__) from None
