@@ -1,0 +1,246 @@
+"""Users, profiles, organizations and platform settings (SPEC 4.2/4.3/4.4/4.7, R-ORG, R-USR)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ariadne import ObjectType, SchemaBindable
+from graphql import GraphQLResolveInfo
+
+from shared.graphql_api.context import ctx
+from shared.graphql_api.roots import doc, docs, mutation, query
+from shared.services.accounts import replaced_by_firebase
+
+user_type = ObjectType("User")
+profile_type = ObjectType("UserProfile")
+profile_admin_type = ObjectType("UserProfileAdmin")
+organization_type = ObjectType("Organization")
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@query.field("user")
+def resolve_user(_: None, info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.user(c.principal))
+
+
+@query.field("userExists")
+def resolve_user_exists(
+    _: None,
+    info: GraphQLResolveInfo,
+    *,
+    email: str | None = None,
+    phoneNumber: str | None = None,
+    promoCode: str | None = None,
+    eventId: str | None = None,
+    seasonId: str | None = None,
+) -> Any:
+    c = ctx(info)
+    return c.services.accounts.user_exists(
+        c.principal,
+        email=email,
+        phone=phoneNumber,
+        promo_code=promoCode,
+        event_id=eventId,
+        season_id=seasonId,
+    )
+
+
+@query.field("userProfile")
+def resolve_user_profile(_: None, info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.user_profile(c.principal))
+
+
+@query.field("userProfileAdmin")
+def resolve_user_profile_admin(_: None, info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.user_profile_admin(c.principal))
+
+
+@query.field("userProfiles")
+@query.field("userProfilesAdmin")
+def resolve_user_profiles(
+    _: None, info: GraphQLResolveInfo, query: Any = None, pagination: Any = None
+) -> Any:
+    c = ctx(info)
+    return docs(c.services.accounts.user_profiles(c.principal, query, pagination))
+
+
+@mutation.field("register")
+def resolve_register(_: None, info: GraphQLResolveInfo, user: Any = None) -> Any:
+    c = ctx(info)
+    registration = c.services.accounts.register(c.principal, user)
+    return {
+        "registered": registration.registered,
+        "emailVerified": registration.email_verified,
+        "userProfile": doc(registration.profile),
+    }
+
+
+@mutation.field("updateBasicUserInfo")
+def resolve_update_basic_user_info(
+    _: None,
+    info: GraphQLResolveInfo,
+    firstName: str | None = None,
+    lastName: str | None = None,
+    imageUrl: str | None = None,
+) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_basic_user_info(c.principal, firstName, lastName, imageUrl))
+
+
+@mutation.field("updateUserInfo")
+def resolve_update_user_info(
+    _: None, info: GraphQLResolveInfo, email: str | None = None, phoneNumber: str | None = None, **kwargs: Any
+) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_user_info(c.principal, kwargs.get("_id"), email, phoneNumber))
+
+
+@mutation.field("setUserOrgContextId")
+def resolve_set_user_org_context_id(_: None, info: GraphQLResolveInfo, orgId: str | None = None) -> Any:
+    c = ctx(info)
+    user = c.services.accounts.set_org_context(c.principal, orgId)
+    return {"user": doc(user), "token": c.token}  # the caller's own token, echoed (SPEC 4.4)
+
+
+@mutation.field("updateUserPreferredLogin")
+def resolve_update_user_preferred_login(_: None, info: GraphQLResolveInfo, preferredLogin: str) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_preferred_login(c.principal, preferredLogin))
+
+
+@mutation.field("updateUserEmail")
+def resolve_update_user_email(_: None, info: GraphQLResolveInfo, newEmail: str) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_user_email(c.principal, newEmail))
+
+
+@mutation.field("updateUserPhoneNumber")
+def resolve_update_user_phone_number(_: None, info: GraphQLResolveInfo, newPhoneNumber: str) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_user_phone(c.principal, newPhoneNumber))
+
+
+@mutation.field("deleteUnverifiedUser")
+def resolve_delete_unverified_user(
+    _: None,
+    info: GraphQLResolveInfo,
+    userId: str | None = None,
+    email: str | None = None,
+    phoneNumber: str | None = None,
+) -> Any:
+    c = ctx(info)
+    return c.services.accounts.delete_unverified_user(c.principal, userId, email, phoneNumber)
+
+
+@mutation.field("updateUserProfile")
+def resolve_update_user_profile(_: None, info: GraphQLResolveInfo, userProfile: dict[str, Any]) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_user_profile(c.principal, userProfile))
+
+
+# --- REPLACED by Firebase Authentication (SPEC 4.4) ----------------------------------------------
+
+
+@mutation.field("login")
+@mutation.field("resetUserPassword")
+@mutation.field("resetUserPasswordInApp")
+@mutation.field("setUserPassword")
+@mutation.field("sendUserPhoneAuthentication")
+@mutation.field("verifyUserPhoneAuthentication")
+@mutation.field("sendUserPhoneVerification")
+@mutation.field("verifyUserPhoneNumber")
+def resolve_replaced(_: None, info: GraphQLResolveInfo, **_kwargs: Any) -> Any:
+    raise replaced_by_firebase()
+
+
+@mutation.field("forgotUserPassword")
+def resolve_forgot_user_password(_: None, info: GraphQLResolveInfo, email: str) -> bool:
+    # Always true: never reveal whether the address has an account. The optional Firebase
+    # password-reset-link e-mail (userResetPassword template) hooks in here (another issue).
+    return True
+
+
+# --- organizations -----------------------------------------------------------------------------
+
+
+@query.field("organization")
+def resolve_organization(_: None, info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.organization(c.principal))
+
+
+@query.field("organizations")
+def resolve_organizations(
+    _: None, info: GraphQLResolveInfo, query: Any = None, pagination: Any = None
+) -> Any:
+    c = ctx(info)
+    return docs(c.services.accounts.organizations(c.principal, query, pagination))
+
+
+@mutation.field("createOrganization")
+def resolve_create_organization(_: None, info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.create_organization(c.principal))
+
+
+@mutation.field("updateOrganization")
+def resolve_update_organization(_: None, info: GraphQLResolveInfo, organization: dict[str, Any]) -> Any:
+    c = ctx(info)
+    return doc(c.services.accounts.update_organization(c.principal, organization))
+
+
+@query.field("platformSettings")
+def resolve_platform_settings(_: None, info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return c.services.accounts.platform_settings(c.principal)
+
+
+@query.field("stripePublishKey")
+def resolve_stripe_publish_key(_: None, info: GraphQLResolveInfo) -> Any:
+    return ctx(info).services.accounts.stripe_publish_key()
+
+
+# --- nested (SPEC 4.7) -------------------------------------------------------------------------
+
+
+@user_type.field("userProfile")
+async def resolve_user_user_profile(user: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    profile = await c.loaders.profiles.load(str(user["_id"]))  # the profile id is the user id
+    if profile is None or not c.services.accounts.profile_visible(c.principal, profile):
+        return None
+    return doc(profile)
+
+
+@user_type.field("role")
+def resolve_user_role(user: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return doc(c.services.roles.context_role(c.principal, str(user["_id"]), user.get("orgContextId")))
+
+
+@profile_type.field("user")
+@profile_admin_type.field("user")
+async def resolve_profile_user(profile: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    user_id = profile.get("userId")
+    return doc(await ctx(info).loaders.users.load(str(user_id))) if user_id else None
+
+
+@organization_type.field("user")
+async def resolve_organization_user(org: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    user_id = org.get("userId")
+    return doc(await ctx(info).loaders.users.load(str(user_id))) if user_id else None
+
+
+@organization_type.field("tegSecret")
+def resolve_organization_teg_secret(org: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    if not c.services.accounts.may_read_org_secret(c.principal, str(org.get("_id") or "")):
+        return None  # a credential (D-5): only ADMIN+ of this org
+    return org.get("tegSecret")
+
+
+BINDABLES: list[SchemaBindable] = [user_type, profile_type, profile_admin_type, organization_type]
