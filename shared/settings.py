@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     stripe_connect_webhook_secret: SecretStr = Field(
         description="Signing secret of the Connect webhook endpoint."
     )
+    stripe_client_id: str = Field("", description="Connect OAuth client id (ca_...) Backstage links to.")
+    stripe_redirect_url: str = Field("", description="Where Stripe sends promoters back after Connect.")
     stripe_api_base: str | None = Field(
         None, description="URL of the local Stripe (localstripe).", json_schema_extra=LOCAL_ONLY
     )
@@ -87,6 +89,7 @@ class Settings(BaseSettings):
 
     # --- Other SaaS (used by later features) -------------------------------------------------
     webflow_api_token: SecretStr = Field(SecretStr(""), description="Webflow API token.")
+    webflow_site_id: str = Field("", description="The platform's own Webflow site id.")
     webflow_api_base: str | None = Field(
         None, description="URL of the Webflow stand-in.", json_schema_extra=LOCAL_ONLY
     )

@@ -27,6 +27,9 @@ locals {
     TICKETS_BUCKET         = google_storage_bucket.tickets.name
     UPLOADS_BUCKET         = google_storage_bucket.uploads.name
     STRIPE_PUBLISHABLE_KEY = var.stripe_publishable_key
+    STRIPE_CLIENT_ID       = var.platform.stripe_client_id
+    STRIPE_REDIRECT_URL    = var.platform.stripe_redirect_url
+    WEBFLOW_SITE_ID        = var.platform.webflow_site_id
     EMAIL_FROM             = var.messaging.email_from
     SMS_FROM_NUMBER        = var.messaging.sms_from_number
     # pydantic-settings parses list fields from JSON.

@@ -51,6 +51,20 @@ variable "stripe_publishable_key" {
   }
 }
 
+variable "platform" {
+  description = "Platform settings Backstage reads through platformSettings (R-PAY-6): Stripe Connect OAuth client and return URL, the platform's own Webflow site."
+  type = object({
+    stripe_client_id    = optional(string, "")
+    stripe_redirect_url = optional(string, "")
+    webflow_site_id     = optional(string, "")
+  })
+  default = {}
+  validation {
+    condition     = var.platform.stripe_client_id == "" || startswith(var.platform.stripe_client_id, "ca_")
+    error_message = "platform.stripe_client_id is a Connect client id (ca_...)."
+  }
+}
+
 variable "messaging" {
   description = "Sender identities of transactional e-mail (SendGrid) and SMS (Plivo)."
   type = object({

@@ -547,9 +547,9 @@ class AccountService:
     def platform_settings(self, principal: Principal | None) -> dict[str, str]:
         require_user(principal)
         return {
-            "stripeClientId": str(getattr(self.settings, "stripe_client_id", "") or ""),
-            "stripeRedirectUrl": str(getattr(self.settings, "stripe_redirect_url", "") or ""),
-            "webFlowSiteId": str(getattr(self.settings, "webflow_site_id", "") or ""),
+            "stripeClientId": self.settings.stripe_client_id,
+            "stripeRedirectUrl": self.settings.stripe_redirect_url,
+            "webFlowSiteId": self.settings.webflow_site_id,
         }
 
     def stripe_publish_key(self) -> dict[str, str]:
