@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     SOLD_OUT = "SOLD_OUT"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    REFUSED = "REFUSED"  # a business rule says no (an expired code, a closed sale): message shown as is
     PAYMENT_FAILED = "PAYMENT_FAILED"
     PAYMENT_REQUIRES_ACTION = "PAYMENT_REQUIRES_ACTION"
     BAD_SIGNATURE = "BAD_SIGNATURE"
@@ -30,6 +31,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.SOLD_OUT: 409,
     ErrorCode.LIMIT_EXCEEDED: 400,
+    ErrorCode.REFUSED: 400,
     ErrorCode.PAYMENT_FAILED: 402,
     ErrorCode.PAYMENT_REQUIRES_ACTION: 402,
     ErrorCode.BAD_SIGNATURE: 400,
