@@ -1,0 +1,95 @@
+"""Firestore writes of an event that must stay consistent with its stock shards
+(shared.domain.inventory): creation with its shards in one batch, and hold changes that move
+units between the shards and the event's `holds` atomically.
+
+Hold changes use the same optimistic concurrency as sales: read the event and its shards, plan,
+then commit only if none of them changed since the read (preconditions on update times); a lost
+race re-reads and re-plans. Because a hold records the units it took (per shard), re-planning a
+retried request sees the stored hold and changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud import firestore
+
+from shared.adapters.inventory_store import FirestoreInventory, busy_error
+from shared.adapters.io_stats import record_reads, record_writes
+from shared.domain.inventory import Shard, initial_shards
+from shared.domain.models import Event
+from shared.errors import DomainError, ErrorCode
+
+EVENTS = "events"
+
+# Given the stored event and its shards: the event to store and the shards changed (None = no-op).
+HoldPlanner = Callable[[Event, list[Shard]], tuple[Event, list[Shard]] | None]
+
+
+def _shard(data: dict[str, Any]) -> Shard:
+    return Shard(int(data["index"]), dict(data.get("capacity") or {}), dict(data.get("taken") or {}))
+
+
+class FirestoreEventWriter:
+    def __init__(
+        self, client: firestore.Client, inventory: FirestoreInventory, max_attempts: int = 20
+    ) -> None:
+        self.client = client
+        self.inventory = inventory
+        self.events = client.collection(EVENTS)
+        self.max_attempts = max_attempts
+
+    def create(self, event: Event) -> Event:
+        """The event document and its stock shards, all or nothing."""
+        shards = initial_shards(event)
+        event = event.model_copy(update={"inventoryShards": len(shards)})
+        batch = self.client.batch()
+        batch.create(self.events.document(event.id), event.doc())
+        self.inventory.write_initial(batch, event.id, shards)
+        try:
+            batch.commit()
+        except google_exceptions.AlreadyExists:
+            raise DomainError(ErrorCode.CONFLICT, "That record already exists.") from None
+        record_writes(1 + len(shards))
+        return event
+
+    def change_holds(self, event_id: str, plan: HoldPlanner) -> Event:
+        """Apply `plan` to the stored event and its shards atomically, retrying lost races."""
+        for tries in range(self.max_attempts):
+            snapshot = self.events.document(event_id).get()
+            record_reads(1)
+            if not snapshot.exists:
+                raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
+            event = Event.model_validate(snapshot.to_dict())
+            refs = [self.inventory.ref(event_id, i) for i in range(event.inventoryShards)]
+            shard_snaps = [s for s in self.client.get_all(refs) if s.exists]
+            record_reads(max(1, len(shard_snaps)))
+            versions = {int((s.to_dict() or {})["index"]): s.update_time for s in shard_snaps}
+            planned = plan(event, [_shard(s.to_dict() or {}) for s in shard_snaps])
+            if planned is None:
+                return event
+            updated, touched = planned
+            batch = self.client.batch()
+            batch.update(
+                self.events.document(event_id),
+                {"holds": [h.doc() for h in updated.holds]},
+                option=self.client.write_option(last_update_time=snapshot.update_time),
+            )
+            for shard in touched:
+                batch.update(
+                    self.inventory.ref(event_id, shard.index),
+                    {"taken": shard.taken},
+                    option=self.client.write_option(last_update_time=versions[shard.index]),
+                )
+            try:
+                batch.commit()
+            except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
+                time.sleep(random.uniform(0.005, 0.02 * (tries + 1)))  # noqa: S311 - jitter
+                continue
+            record_writes(1 + len(touched))
+            return updated
+        raise busy_error()
