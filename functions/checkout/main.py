@@ -1,14 +1,36 @@
-"""Checkout for the purchase portal: reservations, PaymentIntents and orders."""
+"""Checkout for the purchase portal and box office: PaymentIntents, orders, reservation expiry.
+
+    POST /payment-intent            OrderPaymentIntentInput → {paymentIntentId, clientSecret}
+    POST /orders                    OrderInput → Order
+    POST /tasks/expire-reservation  {reservationId} (Cloud Tasks, OIDC)
+The same operations are the GraphQL mutations createOrderPaymentIntent and createOrder.
+"""
 
 import flask
 import functions_framework
 
-from shared.entrypoint import http_entry
+from shared.adapters.task_auth import verify_task_request
+from shared.adapters.task_queue import function_url
+from shared.bootstrap import services
+from shared.caller import client_ip, principal_for
+from shared.entrypoint import http_entry, json_response
 from shared.errors import DomainError, ErrorCode
 
 
 @functions_framework.http
 @http_entry("checkout")
 def handle(request: flask.Request) -> flask.Response:
-    # Only the health check is served until this function's issue lands.
+    app = services()
+    body = request.get_json(silent=True) or {}
+    route = (request.method, request.path.rstrip("/"))
+    if route == ("POST", "/tasks/expire-reservation"):
+        verify_task_request(request, app.settings, function_url(app.settings, "checkout", "/tasks/expire-reservation"))
+        return json_response({"outcome": app.checkout.expire(str(body.get("reservationId") or ""))})
+    caller = principal_for(request, app)
+    key = request.headers.get("Idempotency-Key", "")
+    if route == ("POST", "/payment-intent"):
+        return json_response(app.checkout.start_card_payment(caller, body, ip=client_ip(request), client_key=key))
+    if route == ("POST", "/orders"):
+        order = app.checkout.create_order(caller, body, ip=client_ip(request), client_key=key)
+        return json_response(order.doc())
     raise DomainError(ErrorCode.NOT_FOUND, "No such operation.")

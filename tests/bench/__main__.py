@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tests.bench import import_time
+from tests.bench import flash_sale, import_time
 
 
 def main() -> None:
     import_time.run()
+    flash_sale.run()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def production(monkeypatch):
             raise ValueError("Could not verify token signature.")
         return {"email": seen.get("email", settings.tasks_invoker_email), "email_verified": True}
 
-    monkeypatch.setattr(task_auth.id_token, "verify_oauth2_token", fake_verify)
+    monkeypatch.setattr("shared.adapters.task_auth.id_token.verify_oauth2_token", fake_verify)
     return settings, seen
 
 

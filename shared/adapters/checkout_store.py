@@ -1,0 +1,154 @@
+"""Firestore writes of checkout, each atomic with the stock it takes or gives back:
+`reservations/{id}` and `orders/{id}` change only in the same batch as their inventory shards,
+and every reservation state change is a compare-and-set, so a duplicated webhook, task or
+client retry can never fulfil or release the same reservation twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.adapters.inventory_store import FirestoreInventory
+from shared.adapters.io_stats import record_reads, record_writes
+from shared.domain.inventory import Allocation, StockKey
+from shared.domain.models import Order
+from shared.domain.reservations import Reservation
+
+
+class StaleReservationError(Exception):
+    """Someone else changed the reservation first: re-read it and decide again."""
+
+
+class AlreadyRecordedError(Exception):
+    """The reservation or order with this id exists already (a retried request)."""
+
+
+class FirestoreCheckoutStore:
+    def __init__(self, client: firestore.Client, inventory: FirestoreInventory) -> None:
+        self.client = client
+        self.inventory = inventory
+        self.reservations = client.collection("reservations")
+        self.orders = client.collection("orders")
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def reservation(self, reservation_id: str) -> tuple[Reservation, Any] | None:
+        snapshot = self.reservations.document(reservation_id).get()
+        record_reads(1)
+        if not snapshot.exists:
+            return None
+        return Reservation.model_validate(snapshot.to_dict()), snapshot.update_time
+
+    def reservation_for_intent(self, intent_id: str) -> tuple[Reservation, Any] | None:
+        query = self.reservations.where(filter=FieldFilter("paymentIntentId", "==", intent_id)).limit(1)
+        snapshots = list(query.stream())
+        record_reads(1)
+        if not snapshots:
+            return None
+        return Reservation.model_validate(snapshots[0].to_dict()), snapshots[0].update_time
+
+    def order(self, order_id: str) -> Order | None:
+        snapshot = self.orders.document(order_id).get()
+        record_reads(1)
+        return Order.model_validate(snapshot.to_dict()) if snapshot.exists else None
+
+    # --- writes with stock --------------------------------------------------------------------
+
+    def create_reservation(self, reservation: Reservation, wants: dict[StockKey, int]) -> Reservation:
+        """Take the stock and create the reservation holding it, atomically."""
+        ref = self.reservations.document(reservation.id)
+
+        def write(batch: firestore.WriteBatch, allocation: Allocation) -> None:
+            reservation.allocation = Reservation.stored_allocation(allocation)
+            batch.create(ref, reservation.doc())
+
+        try:
+            self.inventory.take(reservation.eventId, reservation.shardCount, wants, extra_writes=write)
+        except google_exceptions.AlreadyExists as error:
+            raise AlreadyRecordedError from error
+        return reservation
+
+    def create_order(
+        self, order: Order, event_id: str, shard_count: int, wants: dict[StockKey, int]
+    ) -> Order:
+        """Box-office and free orders: take the stock and write the order in one batch."""
+        ref = self.orders.document(order.id)
+        try:
+            self.inventory.take(
+                event_id, shard_count, wants, extra_writes=lambda batch, _: batch.create(ref, order.doc())
+            )
+        except google_exceptions.AlreadyExists as error:
+            raise AlreadyRecordedError from error
+        return order
+
+    def set_payment_intent(self, reservation_id: str, intent_id: str, account: str) -> None:
+        self.reservations.document(reservation_id).update(
+            {"paymentIntentId": intent_id, "stripeAccount": account}
+        )
+        record_writes(1)
+
+    def fulfil(self, reservation: Reservation, version: Any, order: Order) -> None:
+        """Write the order and mark the reservation fulfilled, only if nobody touched it since."""
+        batch = self.client.batch()
+        batch.create(self.orders.document(order.id), order.doc())
+        batch.update(
+            self.reservations.document(reservation.id),
+            {"state": "fulfilled", "orderId": order.id},
+            option=self.client.write_option(last_update_time=version),
+        )
+        self._commit(batch)
+        record_writes(2)
+
+    def _guard(
+        self, batch: firestore.WriteBatch, reservation_id: str, expected: str, fields: dict[str, Any]
+    ) -> None:
+        """Update the reservation in `batch` only if it is still in state `expected` — re-read on
+        every attempt, so losing a race on a stock shard retries while losing it on the
+        reservation itself stops at once."""
+        current = self.reservation(reservation_id)
+        if current is None or current[0].state != expected:
+            raise StaleReservationError
+        batch.update(
+            self.reservations.document(reservation_id),
+            fields,
+            option=self.client.write_option(last_update_time=current[1]),
+        )
+
+    def release(self, reservation: Reservation) -> None:
+        """Give the stock back and mark the reservation released, once."""
+        self.inventory.release(
+            reservation.eventId,
+            reservation.held_allocation(),
+            extra_writes=lambda batch: self._guard(batch, reservation.id, "held", {"state": "released"}),
+        )
+
+    def retake(self, reservation: Reservation) -> Reservation:
+        """A payment that arrived after its reservation expired: hold the stock again if it's there."""
+
+        def write(batch: firestore.WriteBatch, allocation: Allocation) -> None:
+            reservation.allocation = Reservation.stored_allocation(allocation)
+            self._guard(
+                batch, reservation.id, "released", {"state": "held", "allocation": reservation.allocation}
+            )
+
+        self.inventory.take(
+            reservation.eventId, reservation.shardCount, dict(reservation.wants), extra_writes=write
+        )
+        reservation.state = "held"
+        return reservation
+
+    def _commit(self, batch: firestore.WriteBatch) -> None:
+        try:
+            batch.commit()
+        except _LOST_RACE as error:
+            raise StaleReservationError from error
+
+
+_LOST_RACE = (
+    google_exceptions.FailedPrecondition,
+    google_exceptions.AlreadyExists,
+    google_exceptions.Aborted,
+)

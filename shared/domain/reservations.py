@@ -1,0 +1,48 @@
+"""A reservation holds stock for one checkout while the buyer pays (SPEC 5.8, SECURITY 14).
+
+held ──paid and recorded──▶ fulfilled
+  │                             ▲
+  └──expired or payment failed──▶ released ──paid late, stock still there──┘
+
+The reservation carries the fully priced order it will become, so the amount charged, the
+order written and the stock held can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.domain.inventory import Allocation
+from shared.domain.models import Identified, Order
+
+HOLD_SECONDS = 15 * 60
+
+ReservationState = Literal["held", "fulfilled", "released"]
+
+
+class Reservation(Identified):
+    orgId: str
+    eventId: str
+    userId: str
+    createdAt: int
+    expiresAt: int
+    state: ReservationState = "held"
+    order: Order
+    wants: dict[str, int] = Field(default_factory=dict)
+    # Firestore map keys are strings: shard index -> stock key -> units.
+    allocation: dict[str, dict[str, int]] = Field(default_factory=dict)
+    shardCount: int
+    amount: int
+    applicationFee: int = 0
+    stripeAccount: str = ""
+    paymentIntentId: str = ""
+    orderId: str = ""
+
+    def held_allocation(self) -> Allocation:
+        return {int(index): dict(parts) for index, parts in self.allocation.items()}
+
+    @staticmethod
+    def stored_allocation(allocation: Allocation) -> dict[str, dict[str, int]]:
+        return {str(index): dict(parts) for index, parts in allocation.items()}

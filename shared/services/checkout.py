@@ -1,0 +1,372 @@
+"""Checkout (SPEC 5.7-5.10): reservations, card payments through Stripe Connect, and orders.
+
+Card orders: `start_card_payment` validates and prices the cart, holds its stock in a
+reservation (15 minutes, released by a Cloud Task), and opens an uncaptured PaymentIntent on the
+organization's account. Once the buyer has paid, `complete_card_payment` — called by the
+client's createOrder or by Stripe's webhook, whichever comes first — re-checks the intent,
+captures it and writes the order. Box-office cash/check, complimentary and RSVP orders take
+their stock and write the order in one step. Every path is idempotent: a retried request, a
+duplicated webhook or task returns the same order and never charges or takes stock twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from shared.adapters.checkout_store import AlreadyRecordedError, StaleReservationError
+from shared.domain import inventory
+from shared.domain.models import Event, Fee, Order, Organization, new_id
+from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
+from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
+from shared.domain.ports import Repository
+from shared.domain.reservations import HOLD_SECONDS, Reservation
+from shared.errors import DomainError, ErrorCode, not_found
+
+log = logging.getLogger("sellout.checkout")
+
+LIVE_STATES = ["Active", "Partial Refund"]
+
+
+class Payments(Protocol):
+    def create_payment_intent(
+        self,
+        *,
+        account: str,
+        amount: int,
+        application_fee: int,
+        description: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Any: ...
+    def retrieve(self, account: str, intent_id: str) -> Any: ...
+    def capture(self, account: str, intent_id: str, idempotency_key: str) -> Any: ...
+    def cancel(self, account: str, intent_id: str, idempotency_key: str) -> Any: ...
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, queue: str, function: str, payload: dict[str, Any], *, path: str = "/",
+                key: str | None = None, run_at: int | None = None) -> str: ...  # fmt: skip
+
+
+def derived_id(prefix: str, *parts: str) -> str:
+    """A stable id from our own keys: the same checkout retried maps to the same records."""
+    return prefix + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:22]
+
+
+def order_request(
+    params: Mapping[str, Any], *, channel: str, created_by: str, buyer: str, ip: str
+) -> OrderRequest:
+    """The fields of OrderInput / OrderPaymentIntentInput that count; prices and totals sent by the
+    client are deliberately not read (D-1)."""
+    tickets = tuple(
+        RequestedTicket(
+            ticket_type_id=str(t.get("ticketTypeId") or ""),
+            tier_id=str(t.get("ticketTierId") or ""),
+            seat=str(t.get("seat") or ""),
+            day_ids=tuple(str(d) for d in (t.get("dayIds") or [])),
+            guest=bool(t.get("guestTicket")),
+            tei_member_id=str(t.get("teiMemberId") or ""),
+        )
+        for t in params.get("tickets") or []
+    )
+    return OrderRequest(
+        event_id=str(params.get("eventId") or ""),
+        org_id=str(params.get("orgId") or ""),
+        channel=channel,
+        order_type=str(params.get("type") or "Paid"),
+        payment_method=str(params.get("paymentMethodType") or "Card Entry"),
+        tickets=tickets,
+        upgrade_ids=tuple(str(u.get("upgradeId") or "") for u in params.get("upgrades") or []),
+        promotion_code=str(params.get("promotionCode") or ""),
+        discount_code=str(params.get("discountCode") or ""),
+        custom_fields=tuple(params.get("customFields") or []),
+        buyer_user_id=buyer,
+        created_by=created_by,
+        ip_address=ip,
+    )
+
+
+class CheckoutService:
+    def __init__(
+        self,
+        store: Any,
+        payments: Payments,
+        tasks: TaskQueue,
+        event_fees: Callable[[str], list[Fee]],
+        *,
+        clock: Callable[[], float] = time.time,
+        hold_seconds: int = HOLD_SECONDS,
+    ) -> None:
+        self.store = store
+        self.checkout = store.checkout
+        self.payments = payments
+        self.tasks = tasks
+        self.event_fees = event_fees
+        self.clock = clock
+        self.hold_seconds = hold_seconds
+
+    # --- shared steps -------------------------------------------------------------------------
+
+    def _live_event(self, event_id: str) -> Event:
+        event = self.store.events.get(event_id)
+        if event is None or not event.active:
+            raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
+        stock = self.store.inventory.live_stock([event.id])[event.id]
+        return inventory.with_live_stock(event, stock)
+
+    def _uses(self, event: Event, user_id: str, request: OrderRequest) -> CodeUses:
+        """The buyer's live orders of this event per code (R-PR-4/5); anonymous sales have none."""
+        if not user_id:
+            return CodeUses()
+        orders: Repository[Order] = self.store.orders
+
+        def count(field: str, code: str) -> int:
+            if not code:
+                return 0
+            mine = orders.find(
+                ("eventId", "==", event.id), ("userId", "==", user_id), ("state", "in", LIVE_STATES)
+            )
+            return sum(1 for o in mine if getattr(o, field).lower() == code.strip().lower())
+
+        return CodeUses(
+            promotion=count("promotionCode", request.promotion_code),
+            discount=count("discountCode", request.discount_code),
+        )
+
+    def _price(
+        self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, order_id: str
+    ) -> tuple[Event, PricedOrder]:
+        event = self._live_event(str(params.get("eventId") or ""))
+        level = caller.level_in(event.orgId)
+        box_office = channel == "Box Office"
+        buyer = str(params.get("userId") or "") if box_office and level >= BOX_OFFICE else caller.user_id
+        request = order_request(params, channel=channel, created_by=caller.user_id, buyer=buyer, ip=ip)
+        priced = build_order(
+            event,
+            self.event_fees(event.id),
+            request,
+            caller_level=level,
+            uses=self._uses(event, buyer, request),
+            now=int(self.clock()),
+            order_id=order_id,
+        )
+        return event, priced
+
+    def _organization(self, org_id: str) -> Organization:
+        org: Organization | None = self.store.organizations.get(org_id)
+        if org is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Organization not found.")
+        return org
+
+    # --- card payments ----------------------------------------------------------------------
+
+    def start_card_payment(
+        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
+    ) -> dict[str, str | None]:
+        """createOrderPaymentIntent (R-PAY-2): hold the stock, then open the PaymentIntent."""
+        caller = require_user(principal)
+        channel = str(params.get("channel") or "Online")
+        if stale := str(params.get("stalePaymentIntentId") or ""):
+            self.abandon_payment(caller, stale)
+        key = client_key or str(params.get("_id") or "")
+        reservation_id = derived_id("r", caller.user_id, key) if key else new_id(20)
+        existing = self.checkout.reservation(reservation_id)
+        if existing and existing[0].paymentIntentId and existing[0].state == "held":
+            intent = self.payments.retrieve(existing[0].stripeAccount, existing[0].paymentIntentId)
+            return {"paymentIntentId": intent.id, "clientSecret": intent.client_secret, "ephemeralKey": None}
+        event, priced = self._price(caller, params, channel, ip, order_id=derived_id("o", reservation_id))
+        if priced.total == 0:  # nothing to charge: the client creates the order with method None
+            return {"paymentIntentId": None, "clientSecret": None, "ephemeralKey": None}
+        org = self._organization(event.orgId)
+        if not org.stripeId:
+            raise DomainError(ErrorCode.CONFLICT, "This organization cannot take card payments yet.")
+        now = int(self.clock())
+        reservation = Reservation(
+            _id=reservation_id, orgId=event.orgId, eventId=event.id, userId=caller.user_id, createdAt=now,
+            expiresAt=now + self.hold_seconds, order=priced.order, wants=priced.wants,
+            shardCount=event.inventoryShards, amount=priced.total, applicationFee=priced.application_fee,
+            stripeAccount=org.stripeId,
+        )  # fmt: skip
+        # The expiry task goes first: if we crash after taking the stock, the task still frees it.
+        self.tasks.enqueue(
+            "reservations", "checkout", {"reservationId": reservation.id}, path="/tasks/expire-reservation",
+            key=f"expire-{reservation.id}", run_at=reservation.expiresAt,
+        )  # fmt: skip
+        try:
+            self.checkout.create_reservation(reservation, priced.wants)
+        except AlreadyRecordedError:
+            return self.start_card_payment(
+                caller, {**params, "stalePaymentIntentId": None}, ip=ip, client_key=key
+            )
+        try:
+            intent = self.payments.create_payment_intent(
+                account=org.stripeId,
+                amount=priced.total,
+                application_fee=priced.application_fee,
+                description=event.name.upper(),
+                metadata={
+                    "reservationId": reservation.id,
+                    "orderId": priced.order.id,
+                    "eventId": event.id,
+                    "orgId": event.orgId,
+                    "userId": caller.user_id,
+                },
+                idempotency_key=f"pi-{reservation.id}",
+            )
+        except DomainError:
+            self._release_quietly(reservation.id)
+            raise
+        self.checkout.set_payment_intent(reservation.id, intent.id, org.stripeId)
+        return {"paymentIntentId": intent.id, "clientSecret": intent.client_secret, "ephemeralKey": None}
+
+    def complete_card_payment(self, principal: Principal | None, intent_id: str) -> Order:
+        """createOrder with a paymentIntentId (R-PAY-4, R-ORD-11): the buyer or box-office staff."""
+        caller = require_user(principal)
+        found = self.checkout.reservation_for_intent(intent_id)
+        if found is None:
+            raise not_found("Payment")
+        require_owner_or_level(caller, found[0].userId, BOX_OFFICE, found[0].orgId)
+        order: Order = self.fulfil(found[0].id)
+        return order
+
+    def fulfil(self, reservation_id: str) -> Order:
+        """Turn a paid reservation into its order, once, whoever asks (client, webhook, task)."""
+        for _ in range(5):
+            found = self.checkout.reservation(reservation_id)
+            if found is None:
+                raise not_found("Reservation")
+            reservation, version = found
+            if reservation.state == "fulfilled":
+                order: Order | None = self.checkout.order(reservation.orderId)
+                if order is None:
+                    raise DomainError(ErrorCode.INTERNAL, "Order record missing.")
+                return order
+            if not reservation.paymentIntentId:
+                raise DomainError(ErrorCode.CONFLICT, "The payment has not started.")
+            intent = self.payments.retrieve(reservation.stripeAccount, reservation.paymentIntentId)
+            self._check_intent(reservation, intent)
+            try:
+                if reservation.state == "released":
+                    self._retake_or_refuse(reservation, intent)
+                    continue
+                if intent.status == "requires_capture":
+                    intent = self.payments.capture(
+                        reservation.stripeAccount, intent.id, idempotency_key=f"capture-{reservation.id}"
+                    )
+                if intent.status != "succeeded" or intent.amount_received != reservation.amount:
+                    raise DomainError(ErrorCode.PAYMENT_FAILED, "The payment did not go through.")
+                order = reservation.order.model_copy(deep=True)
+                order.stripeChargeId = intent.latest_charge
+                order.payments[0].paymentIntentId = intent.id
+                self.checkout.fulfil(reservation, version, order)
+                log.info("order created", extra={"orderId": order.id, "eventId": order.eventId})
+                return order
+            except StaleReservationError:
+                continue  # someone else moved it: look again
+        raise DomainError(ErrorCode.BUSY, "Your order is being processed. Please try again.")
+
+    def _check_intent(self, reservation: Reservation, intent: Any) -> None:
+        """SECURITY 6: fulfil only the intent we opened, for the amount we priced."""
+        if intent.metadata.get("reservationId") != reservation.id or intent.currency != "usd":
+            raise DomainError(ErrorCode.PAYMENT_FAILED, "That payment does not belong to this order.")
+        if intent.amount != reservation.amount:
+            raise DomainError(ErrorCode.PAYMENT_FAILED, "The payment amount does not match the order.")
+        if intent.status not in ("requires_capture", "succeeded"):
+            raise DomainError(ErrorCode.PAYMENT_FAILED, "The payment has not been authorized.")
+
+    def _retake_or_refuse(self, reservation: Reservation, intent: Any) -> None:
+        """Paid after the hold expired (SECURITY 14): take the stock again if it is still there,
+        otherwise cancel the authorization so the buyer is never charged for nothing."""
+        try:
+            self.checkout.retake(reservation)
+        except inventory.SoldOutError:
+            if intent.status == "requires_capture":
+                self.payments.cancel(
+                    reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
+                )
+            raise DomainError(
+                ErrorCode.SOLD_OUT, "Sorry, your reservation expired and the tickets sold out."
+            ) from None
+
+    def abandon_payment(self, caller: Principal, intent_id: str) -> None:
+        """A stale PaymentIntent the client replaces (D-18): cancel it and free its stock."""
+        found = self.checkout.reservation_for_intent(intent_id)
+        if found is None or found[0].userId != caller.user_id or found[0].state != "held":
+            return
+        self.payments.cancel(found[0].stripeAccount, intent_id, idempotency_key=f"cancel-{found[0].id}")
+        self._release_quietly(found[0].id)
+
+    def expire(self, reservation_id: str) -> str:
+        """The reservation's expiry task: free unpaid stock; a paid reservation is fulfilled."""
+        found = self.checkout.reservation(reservation_id)
+        if found is None or found[0].state != "held":
+            return "nothing to do"
+        reservation = found[0]
+        if int(self.clock()) < reservation.expiresAt:
+            return "not yet"  # an early or duplicate delivery; the scheduled one comes later
+        if reservation.paymentIntentId:
+            intent = self.payments.retrieve(reservation.stripeAccount, reservation.paymentIntentId)
+            if intent.status in ("requires_capture", "succeeded"):
+                self.fulfil(reservation.id)
+                return "fulfilled"
+            self.payments.cancel(
+                reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
+            )
+        self._release_quietly(reservation.id)
+        return "released"
+
+    def payment_failed(self, intent_id: str) -> None:
+        """payment_intent.payment_failed / canceled: the buyer may retry with another card until
+        the hold expires; a canceled intent frees the stock now."""
+        found = self.checkout.reservation_for_intent(intent_id)
+        if found is None or found[0].state != "held":
+            return
+        intent = self.payments.retrieve(found[0].stripeAccount, intent_id)
+        if intent.status == "canceled":
+            self._release_quietly(found[0].id)
+
+    def _release_quietly(self, reservation_id: str) -> None:
+        found = self.checkout.reservation(reservation_id)
+        if found is None or found[0].state != "held":
+            return
+        try:
+            self.checkout.release(found[0])
+        except StaleReservationError:
+            log.info("reservation already moved on", extra={"reservationId": reservation_id})
+
+    # --- orders without a card payment ----------------------------------------------------
+
+    def create_order(
+        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
+    ) -> Order:
+        """createOrder (R-ORD-8): card orders complete their payment; cash, check, complimentary,
+        RSVP and zero-total orders take their stock and are written in one step."""
+        caller = require_user(principal)
+        if intent_id := str(params.get("paymentIntentId") or ""):
+            return self.complete_card_payment(caller, intent_id)
+        channel = str(params.get("channel") or "Online")
+        method = str(params.get("paymentMethodType") or "None")
+        if method in ("Card Entry", "Card Reader"):
+            raise DomainError(
+                ErrorCode.INVALID_INPUT, "Card orders need a completed payment.", ["paymentIntentId"]
+            )
+        key = client_key or str(params.get("_id") or "")
+        order_id = derived_id("o", caller.user_id, key) if key else new_id(20)
+        existing: Order | None = self.checkout.order(order_id) if key else None
+        if existing is not None:
+            return existing
+        event, priced = self._price(caller, {**params, "paymentMethodType": method}, channel, ip, order_id)
+        try:
+            created: Order = self.checkout.create_order(
+                priced.order, event.id, event.inventoryShards, priced.wants
+            )
+        except AlreadyRecordedError:
+            existing = self.checkout.order(priced.order.id)
+            if existing is None:
+                raise DomainError(ErrorCode.BUSY, "Please try again.") from None
+            return existing
+        return created

@@ -1,0 +1,109 @@
+"""The Stripe webhook function over HTTP: signatures, duplicates, and events out of order."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import requests
+
+from emulator import config
+from shared.bootstrap import services
+from tests.integration.api import data_of, new_user
+from tests.integration.checkout_fixtures import connected_org, on_sale_event, sold, stripe_client, ticket
+
+WEBHOOK = f"{config.FUNCTIONS_URL}/stripe-webhook/"
+START_PAYMENT = (
+    "mutation($p: OrderPaymentIntentInput!) { createOrderPaymentIntent(params: $p) { paymentIntentId } }"
+)
+
+
+def _deliver(event: dict, secret_name: str = "STRIPE_CONNECT_WEBHOOK_SECRET", at: int | None = None):
+    body = json.dumps(event).encode()
+    at = int(time.time()) if at is None else at
+    secret = config.local_environment()[secret_name]
+    signature = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return requests.post(
+        WEBHOOK, data=body, headers={"Stripe-Signature": f"t={at},v1={signature}"}, timeout=30
+    )
+
+
+def _event(event_id: str, event_type: str, intent_id: str, account: str) -> dict:
+    return {"id": event_id, "type": event_type, "account": account, "object": "event",
+            "data": {"object": {"id": intent_id, "object": "payment_intent"}}}  # fmt: skip
+
+
+def _paid_checkout():
+    org = connected_org()
+    event = on_sale_event(org)
+    buyer = new_user()
+    params = {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)]}
+    intent_id = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"][
+        "paymentIntentId"
+    ]
+    stripe_client().v1.payment_intents.confirm(
+        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
+    )
+    return org, event, intent_id
+
+
+def _orders(event):
+    return services().store.orders.find(("eventId", "==", event.id))
+
+
+def test_the_same_event_three_times_makes_one_order():
+    org, event, intent_id = _paid_checkout()
+    authorized = _event(
+        "evt_dup_" + intent_id, "payment_intent.amount_capturable_updated", intent_id, org.stripeId
+    )
+    outcomes = [_deliver(authorized) for _ in range(3)]
+    assert [r.status_code for r in outcomes] == [200, 200, 200]
+    assert [r.json()["outcome"] for r in outcomes][1:] == ["duplicate", "duplicate"]
+    assert len(_orders(event)) == 1
+    assert sold(event) == 1
+
+
+def test_a_late_failure_event_does_not_undo_a_paid_order():
+    org, event, intent_id = _paid_checkout()
+    _deliver(_event("evt_ok_" + intent_id, "payment_intent.succeeded", intent_id, org.stripeId))
+    late = _deliver(_event("evt_late_" + intent_id, "payment_intent.payment_failed", intent_id, org.stripeId))
+    assert late.status_code == 200
+    assert len(_orders(event)) == 1
+    assert sold(event) == 1
+
+
+def test_an_event_for_a_payment_we_never_started_is_acknowledged_and_ignored():
+    response = _deliver(_event("evt_foreign", "payment_intent.succeeded", "pi_not_ours", "acct_x"))
+    assert (response.status_code, response.json()["outcome"]) == (200, "not ours")
+
+
+def test_unknown_event_types_are_acknowledged():
+    response = _deliver({"id": "evt_unknown", "type": "customer.created", "data": {"object": {}}})
+    assert (response.status_code, response.json()["outcome"]) == (200, "ignored")
+
+
+def test_stale_future_and_wrong_secret_signatures_are_refused():
+    event = _event("evt_sig", "payment_intent.succeeded", "pi_x", "acct_x")
+    assert _deliver(event, at=int(time.time()) - 400).status_code == 400
+    assert _deliver(event, at=int(time.time()) + 400).status_code == 400
+    wrong = {**config.local_environment()}
+    assert wrong["STRIPE_WEBHOOK_SECRET"] != wrong["STRIPE_CONNECT_WEBHOOK_SECRET"]
+    assert _deliver(event, secret_name="STRIPE_WEBHOOK_SECRET").status_code == 200  # the account endpoint's
+    body = json.dumps(event).encode()
+    assert (
+        requests.post(WEBHOOK, data=body, headers={"Stripe-Signature": "t=1,v1=00"}, timeout=10).status_code
+        == 400
+    )
+
+
+def test_a_dispute_marks_the_order():
+    org, event, intent_id = _paid_checkout()
+    _deliver(_event("evt_paid_" + intent_id, "payment_intent.succeeded", intent_id, org.stripeId))
+    (order,) = _orders(event)
+    dispute = {"id": "evt_dispute_" + intent_id, "type": "charge.dispute.created", "account": org.stripeId,
+               "data": {"object": {"id": "dp_1", "charge": order.stripeChargeId}}}  # fmt: skip
+    assert _deliver(dispute).status_code == 200
+    disputed = services().store.orders.get(order.id)
+    assert disputed is not None and disputed.disputed and disputed.disputeId == "dp_1"
