@@ -27,6 +27,21 @@ def _serve_on(host: str):
     return run
 
 
+def _tolerate_purged_tasks() -> None:
+    """The emulator dispatches from a snapshot of each queue; a task purged (every test's data
+    reset) or deleted between the snapshot and its dispatch raises NotFound, which kills that
+    queue's dispatch thread for good. A vanished task has simply nothing left to run."""
+    submit = tasks_server.QueueState.submit_task
+
+    def submit_task(self: tasks_server.QueueState, task_name: str, *args: object, **kwargs: object) -> object:
+        try:
+            return submit(self, task_name, *args, **kwargs)
+        except tasks_server.NotFound:
+            return None
+
+    tasks_server.QueueState.submit_task = submit_task  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -36,6 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     tasks_server.APIThread.run = _serve_on(args.host)  # type: ignore[method-assign]
+    _tolerate_purged_tasks()
     server = tasks_server.create_server(
         args.host, args.port, default_queue_names=args.queue, max_retries=args.max_retries
     )

@@ -1,14 +1,22 @@
-"""Transactional e-mail through SendGrid (Cloud Tasks handler)."""
+"""Transactional e-mail through SendGrid, Amazon SES as fallback (Cloud Tasks handler)."""
 
 import flask
 import functions_framework
 
-from shared.entrypoint import http_entry
-from shared.errors import DomainError, ErrorCode
+from shared.adapters.task_auth import verify_task_request
+from shared.adapters.task_queue import function_url
+from shared.bootstrap import services
+from shared.entrypoint import http_entry, json_response
+from shared.errors import invalid
 
 
 @functions_framework.http
 @http_entry("send-email")
 def handle(request: flask.Request) -> flask.Response:
-    # Only the health check is served until this function's issue lands.
-    raise DomainError(ErrorCode.NOT_FOUND, "No such operation.")
+    app = services()
+    verify_task_request(request, app.settings, function_url(app.settings, "send-email"))
+    body = request.get_json(silent=True) or {}
+    order_id, template, key = (str(body.get(name) or "") for name in ("orderId", "template", "key"))
+    if not (order_id and template and key):
+        raise invalid("orderId, template and key are required.", "orderId", "template", "key")
+    return json_response({"result": app.delivery.send_email(order_id, template, key)})

@@ -1,14 +1,22 @@
-"""Ticket texts through Plivo (Cloud Tasks handler)."""
+"""Ticket texts (MMS with the QR image) through Plivo (Cloud Tasks handler)."""
 
 import flask
 import functions_framework
 
-from shared.entrypoint import http_entry
-from shared.errors import DomainError, ErrorCode
+from shared.adapters.task_auth import verify_task_request
+from shared.adapters.task_queue import function_url
+from shared.bootstrap import services
+from shared.entrypoint import http_entry, json_response
+from shared.errors import invalid
 
 
 @functions_framework.http
 @http_entry("send-sms")
 def handle(request: flask.Request) -> flask.Response:
-    # Only the health check is served until this function's issue lands.
-    raise DomainError(ErrorCode.NOT_FOUND, "No such operation.")
+    app = services()
+    verify_task_request(request, app.settings, function_url(app.settings, "send-sms"))
+    body = request.get_json(silent=True) or {}
+    order_id, message, key = (str(body.get(name) or "") for name in ("orderId", "message", "key"))
+    if not (order_id and message and key):
+        raise invalid("orderId, message and key are required.", "orderId", "message", "key")
+    return json_response({"result": app.delivery.send_text(order_id, message, key)})

@@ -1,0 +1,150 @@
+"""Firestore records of ticket delivery:
+
+    tasks/{id}          delayed jobs (SPEC 3.10, R-TASK-1), mirrored by Cloud Tasks
+    deliveries/{id}     one per message sent to a buyer: `{orderId}~{key}~{channel}`
+    orders/{id}         only `secretId` and the `qrCodeUrl` fields, each changed in a transaction
+                        so a concurrent refund, scan or second delivery is never overwritten
+
+A delivery record is claimed before its message is sent (create-if-absent inside a
+transaction), which is what makes a task delivered twice send once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.adapters.io_stats import record_reads, record_writes
+from shared.domain.tasks import Delivery, Task
+
+ClaimOutcome = Literal["claimed", "done", "busy"]
+
+
+class FirestoreDeliveryStore:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+        self.tasks = client.collection("tasks")
+        self.deliveries = client.collection("deliveries")
+        self.orders = client.collection("orders")
+
+    # --- tasks ------------------------------------------------------------------------------
+
+    def create_task(self, task: Task) -> bool:
+        """Store a new task; False if one with this id exists (the same work planned again)."""
+        try:
+            self.tasks.document(task.id).create(task.doc())
+        except google_exceptions.AlreadyExists:
+            return False
+        record_writes(1)
+        return True
+
+    def task(self, task_id: str) -> Task | None:
+        if not task_id or "/" in task_id:
+            return None
+        snapshot = self.tasks.document(task_id).get()
+        record_reads(1)
+        return Task.model_validate(snapshot.to_dict()) if snapshot.exists else None
+
+    def update_task(self, task_id: str, fields: Mapping[str, Any]) -> None:
+        self.tasks.document(task_id).update(dict(fields))
+        record_writes(1)
+
+    def tasks_of_order(self, order_id: str) -> list[Task]:
+        snapshots = list(self.tasks.where(filter=FieldFilter("orderId", "==", order_id)).stream())
+        record_reads(max(1, len(snapshots)))
+        return [Task.model_validate(s.to_dict()) for s in snapshots]
+
+    # --- deliveries -------------------------------------------------------------------------
+
+    def delivery(self, record_id: str) -> Delivery | None:
+        snapshot = self.deliveries.document(record_id).get()
+        record_reads(1)
+        return Delivery.model_validate(snapshot.to_dict()) if snapshot.exists else None
+
+    def claim(self, record_id: str, record: Delivery, *, lease: int, retry_stale: bool) -> ClaimOutcome:
+        """Take the right to send this message.
+
+        claimed  nobody had it (or, with `retry_stale`, a previous attempt died mid-send more
+                 than `lease` seconds ago): send it now
+        done     it was sent, failed for good, or (without `retry_stale`) its outcome is
+                 unknown after a crash: never send it again
+        busy     another attempt is sending it right now: try again later
+        """
+        ref = self.deliveries.document(record_id)
+        now = record.claimedAt
+
+        @firestore.transactional
+        def attempt(transaction: firestore.Transaction) -> ClaimOutcome:
+            snapshot = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                transaction.create(ref, record.doc())
+                return "claimed"
+            existing = Delivery.model_validate(snapshot.to_dict())
+            if existing.status != "sending":
+                return "done"
+            if existing.claimedAt + lease > now:
+                return "busy"
+            if retry_stale:
+                transaction.update(ref, {"claimedAt": now, "attempts": existing.attempts + 1})
+                return "claimed"
+            transaction.update(ref, {"status": "unknown"})
+            return "done"
+
+        outcome: ClaimOutcome = attempt(self.client.transaction())
+        record_reads(1)
+        record_writes(1)
+        return outcome
+
+    def finish(self, record_id: str, fields: Mapping[str, Any]) -> None:
+        self.deliveries.document(record_id).update(dict(fields))
+        record_writes(1)
+
+    def release(self, record_id: str) -> None:
+        """Give the claim back: the message was certainly not sent, a retry may send it."""
+        self.deliveries.document(record_id).delete()
+        record_writes(1)
+
+    # --- the order's QR fields --------------------------------------------------------------
+
+    def assign_secret_id(self, order_id: str, candidate: str) -> str:
+        """The order's secretId: the stored one, or `candidate` stored now. Two deliveries
+        racing agree on one value."""
+        ref = self.orders.document(order_id)
+
+        @firestore.transactional
+        def attempt(transaction: firestore.Transaction) -> str:
+            snapshot = ref.get(transaction=transaction)
+            current = str((snapshot.to_dict() or {}).get("secretId") or "")
+            if current:
+                return current
+            transaction.update(ref, {"secretId": candidate})
+            return candidate
+
+        secret = str(attempt(self.client.transaction()))
+        record_reads(1)
+        return secret
+
+    def save_qr_urls(self, order_id: str, order_url: str, item_urls: Mapping[str, str]) -> None:
+        """Set `qrCodeUrl` on the order and on the tickets/upgrades in `item_urls` (by `_id`),
+        leaving every other field of the order exactly as it is at commit time."""
+        ref = self.orders.document(order_id)
+
+        @firestore.transactional
+        def attempt(transaction: firestore.Transaction) -> None:
+            data = ref.get(transaction=transaction).to_dict() or {}
+            changes: dict[str, Any] = {"qrCodeUrl": order_url}
+            for field in ("tickets", "upgrades"):
+                items = [dict(item) for item in data.get(field) or []]
+                for item in items:
+                    if item.get("_id") in item_urls:
+                        item["qrCodeUrl"] = item_urls[item["_id"]]
+                changes[field] = items
+            transaction.update(ref, changes)
+
+        attempt(self.client.transaction())
+        record_reads(1)
+        record_writes(1)
