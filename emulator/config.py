@@ -32,6 +32,7 @@ class Ports:
     stripe: int = 8420
     saas: int = 8025
     functions: int = 8085
+    ses: int = 9024
 
 
 PORTS = Ports(
@@ -46,6 +47,7 @@ FUNCTIONS_URL = f"http://{HOST}:{PORTS.functions}"
 SAAS_URL = f"http://{HOST}:{PORTS.saas}"
 STRIPE_URL = f"http://{HOST}:{PORTS.stripe}"
 STORAGE_URL = f"http://{HOST}:{PORTS.storage}"
+SES_URL = f"http://{HOST}:{PORTS.ses}"
 FIRESTORE_HOST = f"{HOST}:{PORTS.firestore}"
 AUTH_HOST = f"{HOST}:{PORTS.auth}"
 TASKS_HOST = f"{HOST}:{PORTS.tasks}"
@@ -57,6 +59,10 @@ UPLOADS_BUCKET = f"{PROJECT_ID}-uploads"
 STRIPE_SECRET_KEY = "sk_test_local_sellout"  # noqa: S105 - localstripe accepts any sk_ key
 STRIPE_PUBLISHABLE_KEY = "pk_test_local_sellout"
 PLIVO_AUTH_ID = "MALOCALSELLOUT000000"
+# moto accepts any AWS keys; these are obviously not real ones.
+AWS_ACCESS_KEY_ID = "AKIALOCALSELLOUTFAKE"
+AWS_SECRET_ACCESS_KEY = "local-sellout-fake-secret"  # noqa: S105 - moto accepts any key
+SES_REGION = "us-east-1"
 
 
 def _local_secrets() -> dict[str, str]:
@@ -78,6 +84,34 @@ def _local_secrets() -> dict[str, str]:
     return values
 
 
+def _local_storage_signer() -> Path:
+    """A throwaway service-account key that signs ticket-image URLs for the storage emulator
+    (which does not check signatures). Production signs with IAM signBlob and has no key file."""
+    path = STATE_DIR / "storage-signer.json"
+    if path.exists():
+        return path
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": PROJECT_ID,
+        "private_key_id": "local-" + secrets.token_hex(8),
+        "private_key": pem,
+        "client_email": f"local-url-signer@{PROJECT_ID}.iam.gserviceaccount.com",
+        "client_id": "0",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, indent=2))
+    path.chmod(0o600)
+    return path
+
+
 def local_environment() -> dict[str, str]:
     """Environment variables for the functions, the seeder and the tests on the local stack."""
     env = {
@@ -95,6 +129,7 @@ def local_environment() -> dict[str, str]:
         # The Cloud Tasks emulator attaches no OIDC token; production verifies it.
         "TASKS_VERIFY_OIDC": "false",
         "TICKETS_BUCKET": TICKETS_BUCKET,
+        "STORAGE_SIGNING_KEY_FILE": str(_local_storage_signer()),
         "UPLOADS_BUCKET": UPLOADS_BUCKET,
         "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
         "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
@@ -104,6 +139,10 @@ def local_environment() -> dict[str, str]:
         "PLIVO_AUTH_ID": PLIVO_AUTH_ID,
         "PLIVO_API_BASE": f"{SAAS_URL}/v1/Account",
         "SMS_FROM_NUMBER": "+15555550100",
+        "SES_REGION": SES_REGION,
+        "AWS_ENDPOINT_URL_SES": SES_URL,
+        "AWS_ACCESS_KEY_ID": AWS_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": AWS_SECRET_ACCESS_KEY,
         "WEBFLOW_API_BASE": f"{SAAS_URL}/webflow",
         "SEATSIO_API_BASE": f"{SAAS_URL}/seatsio",
         "IPGEO_API_BASE": f"{SAAS_URL}/ipgeo",

@@ -215,6 +215,28 @@ def _register_stripe_webhook() -> None:
         response.raise_for_status()
 
 
+def _moto_command() -> list[str]:
+    moto_server = REPO_ROOT / ".venv" / "bin" / "moto_server"
+    if not moto_server.exists():
+        raise StackError("moto[server] is not installed in .venv: run `make install`.")
+    return [str(moto_server), "-H", HOST, "-p", str(PORTS.ses)]
+
+
+def _verify_ses_sender() -> None:
+    """SES refuses mail from an unverified sender, like the real one: verify ours (after every
+    start and reset, since moto keeps its state in memory)."""
+    import boto3
+
+    client = boto3.client(
+        "sesv2",
+        region_name=config.SES_REGION,
+        endpoint_url=config.SES_URL,
+        aws_access_key_id=config.AWS_ACCESS_KEY_ID,
+        aws_secret_access_key=config.AWS_SECRET_ACCESS_KEY,
+    )
+    client.create_email_identity(EmailIdentity=config.local_environment()["EMAIL_FROM"])
+
+
 def services() -> list[Service]:
     local_env = config.local_environment()
     app_env = {**local_env, "PYTHONPATH": str(REPO_ROOT)}
@@ -251,6 +273,13 @@ def services() -> list[Service]:
             ],
             lambda: _http_ok(f"{config.STRIPE_URL}/v1/customers", auth=(config.STRIPE_SECRET_KEY, "")),
             after_start=_register_stripe_webhook,
+        ),
+        Service(
+            "ses",
+            PORTS.ses,
+            _moto_command,
+            lambda: _http_ok(f"{config.SES_URL}/moto-api/"),
+            after_start=_verify_ses_sender,
         ),
         Service(
             "saas",
@@ -318,6 +347,19 @@ def _start(service: Service) -> None:
     service.pid_file.write_text(json.dumps({"pid": process.pid, "marker": " ".join(command[1:])}))
 
 
+def _pid_file_process_alive(service: Service) -> bool:
+    """Whether the process we just started still runs. (Its command line can still be the
+    parent's for a moment after the fork, so the marker check of _recorded_pid would be wrong.)"""
+    try:
+        pid = int(json.loads(service.pid_file.read_text())["pid"])
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child (started by another process): ask the kernel
+        return Path(f"/proc/{pid}").exists()
+    except (OSError, ValueError, KeyError):
+        return False
+    return reaped == 0
+
+
 def _wait_ready(service: Service) -> None:
     deadline = time.monotonic() + service.ready_timeout
     while time.monotonic() < deadline:
@@ -325,7 +367,7 @@ def _wait_ready(service: Service) -> None:
             if service.after_start:
                 service.after_start()
             return
-        if _recorded_pid(service) is None:
+        if not _pid_file_process_alive(service):
             break
         time.sleep(0.3)
     tail = service.log_file.read_text(errors="replace")[-2000:] if service.log_file.exists() else ""
@@ -458,6 +500,8 @@ def reset_data() -> None:
     requests.get(f"{config.STORAGE_URL}/wipe", params={"keep-buckets": "true"}, timeout=10).raise_for_status()
     requests.delete(f"{config.STRIPE_URL}/_config/data", timeout=10).raise_for_status()
     requests.delete(f"{config.SAAS_URL}/_inbox", timeout=10).raise_for_status()
+    requests.post(f"{config.SES_URL}/moto-api/reset", timeout=10).raise_for_status()
+    _verify_ses_sender()
     purge_task_queues()
 
 
@@ -488,6 +532,7 @@ def urls() -> dict[str, str]:
         "Auth emulator": f"http://{config.AUTH_HOST}",
         "Cloud Tasks emulator (gRPC)": config.TASKS_HOST,
         "Storage emulator": config.STORAGE_URL,
+        "SES (moto; sent mail at /moto-api/data.json)": config.SES_URL,
         "Stripe (localstripe)": config.STRIPE_URL,
     }
 

@@ -6,16 +6,42 @@ graph from the same settings, pointed at the emulators.
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
 
+from shared.adapters.delivery_store import FirestoreDeliveryStore
+from shared.adapters.event_store import FirestoreEventWriter
+from shared.adapters.fee_store import FirestoreFeeWriter
 from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
+from shared.adapters.order_store import FirestoreOrderStore
+from shared.adapters.stripe_gateway import StripeGateway
+from shared.adapters.stripe_payments import StripePayments
+from shared.adapters.task_queue import CloudTaskQueue
 from shared.domain.identity import IdentityService
+from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
+from shared.services.accounts import AccountService
 from shared.services.catalog import CatalogService
+from shared.services.checkout import CheckoutService
+from shared.services.delivery import DeliveryService
+from shared.services.events import EventService
 from shared.services.fees import FeeService
+from shared.services.mailer import FallbackMailer
+from shared.services.orders import OrderService
+from shared.services.roles import RoleService
+from shared.services.scanning import ScanService, signing_keys
+from shared.services.stripe_webhooks import StripeWebhookService
+from shared.services.texting import TextSender
 from shared.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from shared.services.delivery import TicketImages
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,7 +66,100 @@ class Services:
 
     @cached_property
     def fees(self) -> FeeService:
-        return FeeService(self.store)
+        return FeeService(self.store, writer=FirestoreFeeWriter(self.store.client))
+
+    @cached_property
+    def stripe(self) -> StripeGateway:
+        return StripeGateway(self.settings)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.store, self.fees, self.stripe, self.authenticator, self.settings)
+
+    @cached_property
+    def roles(self) -> RoleService:
+        return RoleService(self.store)
+
+    @cached_property
+    def task_queue(self) -> CloudTaskQueue:
+        return CloudTaskQueue(self.settings)
+
+    @cached_property
+    def payments(self) -> StripePayments:
+        return StripePayments(self.settings)
+
+    @cached_property
+    def checkout(self) -> CheckoutService:
+        return CheckoutService(
+            self.store,
+            self.payments,
+            self.task_queue,
+            self.fees.event_fees,
+            on_order_created=self.delivery.order_created,
+        )
+
+    @cached_property
+    def stripe_webhooks(self) -> StripeWebhookService:
+        secrets = [self.settings.stripe_webhook_secret, self.settings.stripe_connect_webhook_secret]
+        return StripeWebhookService(self.store, self.checkout, [s.get_secret_value() for s in secrets])
+
+    @cached_property
+    def events(self) -> EventService:
+        return EventService(
+            self.store, FirestoreEventWriter(self.store.client, self.store.inventory), self.fees
+        )
+
+    @cached_property
+    def order_store(self) -> FirestoreOrderStore:
+        return FirestoreOrderStore(self.store.client)
+
+    @cached_property
+    def orders(self) -> OrderService:
+        return OrderService(self.store, self.order_store, live_events=self.events.live)
+
+    @cached_property
+    def scanning(self) -> ScanService:
+        keys = signing_keys(self.settings.ticket_signing_key.get_secret_value())
+        return ScanService(self.store, self.order_store, keys)
+
+    @cached_property
+    def delivery(self) -> DeliveryService:
+        # Provider adapters are imported when first used: SendGrid, Plivo, boto3, Cloud Storage
+        # and the QR renderer would otherwise add to every function's cold start.
+        settings = self.settings
+
+        def images() -> TicketImages:
+            from shared.adapters.ticket_storage import CloudTicketStorage
+
+            return CloudTicketStorage(settings)
+
+        def signer() -> TicketSigner:
+            return TicketSigner(private_key_from_setting(settings.ticket_signing_key.get_secret_value()))
+
+        def mailer() -> FallbackMailer:
+            from shared.adapters.sendgrid_mail import SendGridMail
+            from shared.adapters.ses_mail import SesMail
+
+            return FallbackMailer(SendGridMail(settings), SesMail(settings))
+
+        def texts() -> TextSender:
+            from shared.adapters.plivo_sms import PlivoSms
+
+            return PlivoSms(settings)
+
+        store = self.store
+        return DeliveryService(
+            orders=store.orders, events=store.events, venues=store.venues,
+            organizations=store.organizations, users=store.users,
+            records=FirestoreDeliveryStore(store.client), tasks=self.task_queue,
+            images=_once(images), signer=_once(signer), mailer=_once(mailer), texts=_once(texts),
+            email_from=settings.email_from,
+        )  # fmt: skip
+
+
+def _once(factory: Callable[[], T]) -> Callable[[], T]:
+    """`factory`, called at most once (the adapters hold clients worth reusing)."""
+    return functools.cache(factory)
 
 
 _lock = threading.Lock()

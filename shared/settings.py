@@ -59,6 +59,12 @@ class Settings(BaseSettings):
 
     # --- Storage -----------------------------------------------------------------------------
     tickets_bucket: str = Field(description="Private bucket for QR ticket images.")
+    storage_signing_key_file: str | None = Field(
+        None,
+        description="Service-account JSON with a throwaway key that signs URLs for the storage "
+        "emulator. Production signs with the function's own service account (IAM signBlob).",
+        json_schema_extra=LOCAL_ONLY,
+    )
     uploads_bucket: str = Field(description="Bucket for uploaded posters and images.")
 
     # --- Stripe -------------------------------------------------------------------------------
@@ -86,6 +92,17 @@ class Settings(BaseSettings):
         None, description="Account base URL of the Plivo stand-in.", json_schema_extra=LOCAL_ONLY
     )
     sms_from_number: str = Field(description="E.164 number (or sender id) SMS are sent from.")
+    ses_region: str = Field(
+        "us-east-1", description="AWS region of Amazon SES, the fallback when SendGrid fails."
+    )
+    ses_role_arn: str = Field(
+        "",
+        description="AWS IAM role the functions assume with their Google identity (web identity "
+        "federation) to send through SES; empty = the default AWS credential chain.",
+    )
+    aws_endpoint_url_ses: str | None = Field(
+        None, description="URL of the local SES (moto server).", json_schema_extra=LOCAL_ONLY
+    )
 
     # --- Other SaaS (used by later features) -------------------------------------------------
     webflow_api_token: SecretStr = Field(SecretStr(""), description="Webflow API token.")

@@ -32,6 +32,10 @@ locals {
     WEBFLOW_SITE_ID        = var.platform.webflow_site_id
     EMAIL_FROM             = var.messaging.email_from
     SMS_FROM_NUMBER        = var.messaging.sms_from_number
+    # SES is the e-mail fallback; the functions reach it as an AWS role trusting Google's
+    # identity tokens (no AWS keys anywhere).
+    SES_REGION   = var.messaging.ses_region
+    SES_ROLE_ARN = var.messaging.ses_role_arn
     # pydantic-settings parses list fields from JSON.
     CORS_ALLOWED_ORIGINS  = jsonencode(var.cors_allowed_origins)
     GRAPHQL_INTROSPECTION = tostring(var.graphql.introspection)

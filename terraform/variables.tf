@@ -66,10 +66,12 @@ variable "platform" {
 }
 
 variable "messaging" {
-  description = "Sender identities of transactional e-mail (SendGrid) and SMS (Plivo)."
+  description = "Sender identities of transactional e-mail (SendGrid, Amazon SES as fallback) and SMS (Plivo). ses_role_arn: AWS IAM role whose trust policy accepts the functions' Google identity tokens (accounts.google.com web identity federation)."
   type = object({
     email_from      = string
     sms_from_number = string
+    ses_region      = optional(string, "us-east-1")
+    ses_role_arn    = optional(string, "")
   })
   validation {
     condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.messaging.email_from))

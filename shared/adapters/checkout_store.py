@@ -15,15 +15,8 @@ from shared.adapters.inventory_store import FirestoreInventory
 from shared.adapters.io_stats import record_reads, record_writes
 from shared.domain.inventory import Allocation, StockKey
 from shared.domain.models import Order
-from shared.domain.reservations import Reservation
-
-
-class StaleReservationError(Exception):
-    """Someone else changed the reservation first: re-read it and decide again."""
-
-
-class AlreadyRecordedError(Exception):
-    """The reservation or order with this id exists already (a retried request)."""
+from shared.domain.reservations import AlreadyRecordedError, CodeClaim, Reservation, StaleReservationError
+from shared.errors import DomainError, ErrorCode
 
 
 class FirestoreCheckoutStore:
@@ -32,6 +25,7 @@ class FirestoreCheckoutStore:
         self.inventory = inventory
         self.reservations = client.collection("reservations")
         self.orders = client.collection("orders")
+        self.code_uses = client.collection("codeUses")
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -55,14 +49,59 @@ class FirestoreCheckoutStore:
         record_reads(1)
         return Order.model_validate(snapshot.to_dict()) if snapshot.exists else None
 
+    # --- per-buyer code uses (R-PR-4/5: useLimit, race-free) -------------------------------------
+
+    def _counter(self, doc_id: str) -> firestore.DocumentReference:
+        ref = self.code_uses.document(doc_id)
+        try:
+            ref.create({"count": 0})
+            record_writes(1)
+        except google_exceptions.AlreadyExists:
+            pass
+        return ref
+
+    def _claim_uses(self, batch: firestore.WriteBatch, claims: list[CodeClaim]) -> None:
+        """One more use of each code by this buyer, in the same batch as the order or reservation:
+        a buyer's concurrent checkouts cannot together exceed the code's use limit."""
+        for claim in claims:
+            ref = self._counter(claim.doc_id)
+            snapshot = ref.get()
+            record_reads(1)
+            count = int((snapshot.to_dict() or {}).get("count", 0))
+            if count >= claim.limit:
+                raise DomainError(
+                    ErrorCode.LIMIT_EXCEEDED, "You have already used this code the maximum number of times."
+                )
+            batch.update(
+                ref,
+                {"count": count + 1},
+                option=self.client.write_option(last_update_time=snapshot.update_time),
+            )
+
+    def _return_uses(self, batch: firestore.WriteBatch, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            snapshot = self.code_uses.document(doc_id).get()
+            record_reads(1)
+            if snapshot.exists:
+                count = int((snapshot.to_dict() or {}).get("count", 0))
+                batch.update(
+                    snapshot.reference,
+                    {"count": max(0, count - 1)},
+                    option=self.client.write_option(last_update_time=snapshot.update_time),
+                )
+
     # --- writes with stock --------------------------------------------------------------------
 
-    def create_reservation(self, reservation: Reservation, wants: dict[StockKey, int]) -> Reservation:
-        """Take the stock and create the reservation holding it, atomically."""
+    def create_reservation(
+        self, reservation: Reservation, wants: dict[StockKey, int], claims: list[CodeClaim]
+    ) -> Reservation:
+        """Take the stock (and the buyer's code uses) and create the reservation holding them."""
         ref = self.reservations.document(reservation.id)
+        reservation.codeUses = [c.doc_id for c in claims]
 
         def write(batch: firestore.WriteBatch, allocation: Allocation) -> None:
             reservation.allocation = Reservation.stored_allocation(allocation)
+            self._claim_uses(batch, claims)
             batch.create(ref, reservation.doc())
 
         try:
@@ -72,14 +111,24 @@ class FirestoreCheckoutStore:
         return reservation
 
     def create_order(
-        self, order: Order, event_id: str, shard_count: int, wants: dict[StockKey, int]
+        self,
+        order: Order,
+        event_id: str,
+        shard_count: int,
+        wants: dict[StockKey, int],
+        claims: list[CodeClaim],
     ) -> Order:
-        """Box-office and free orders: take the stock and write the order in one batch."""
+        """Box-office and free orders: take the stock and the buyer's code uses and write the
+        order, in one batch."""
         ref = self.orders.document(order.id)
+        order.codeUses = [c.doc_id for c in claims]
+
+        def write(batch: firestore.WriteBatch, _: Allocation) -> None:
+            self._claim_uses(batch, claims)
+            batch.create(ref, order.doc())
+
         try:
-            self.inventory.take(
-                event_id, shard_count, wants, extra_writes=lambda batch, _: batch.create(ref, order.doc())
-            )
+            self.inventory.take(event_id, shard_count, wants, extra_writes=write)
         except google_exceptions.AlreadyExists as error:
             raise AlreadyRecordedError from error
         return order
@@ -118,12 +167,13 @@ class FirestoreCheckoutStore:
         )
 
     def release(self, reservation: Reservation) -> None:
-        """Give the stock back and mark the reservation released, once."""
-        self.inventory.release(
-            reservation.eventId,
-            reservation.held_allocation(),
-            extra_writes=lambda batch: self._guard(batch, reservation.id, "held", {"state": "released"}),
-        )
+        """Give the stock and code uses back and mark the reservation released, once."""
+
+        def write(batch: firestore.WriteBatch) -> None:
+            self._guard(batch, reservation.id, "held", {"state": "released"})
+            self._return_uses(batch, reservation.codeUses)
+
+        self.inventory.release(reservation.eventId, reservation.held_allocation(), extra_writes=write)
 
     def retake(self, reservation: Reservation) -> Reservation:
         """A payment that arrived after its reservation expired: hold the stock again if it's there."""
@@ -132,6 +182,9 @@ class FirestoreCheckoutStore:
             reservation.allocation = Reservation.stored_allocation(allocation)
             self._guard(
                 batch, reservation.id, "released", {"state": "held", "allocation": reservation.allocation}
+            )
+            self._claim_uses(
+                batch, [CodeClaim(doc_id, limit) for doc_id, limit in reservation.codeLimits.items()]
             )
 
         self.inventory.take(

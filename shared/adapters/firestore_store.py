@@ -21,6 +21,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import ValidationError
 
+from shared.adapters.checkout_store import FirestoreCheckoutStore
 from shared.adapters.inventory_store import FirestoreInventory
 from shared.adapters.io_stats import record_reads, record_writes
 from shared.domain.models import (
@@ -141,3 +142,4 @@ class FirestoreStore:
         self.fees = FirestoreRepository(client, "fees", Fee)
         self.orders = FirestoreRepository(client, "orders", Order)
         self.inventory = FirestoreInventory(client)
+        self.checkout = FirestoreCheckoutStore(client, self.inventory)

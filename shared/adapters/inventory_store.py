@@ -161,6 +161,38 @@ class FirestoreInventory:
         if allocation or extra_writes:
             self._retrying(attempt)
 
+    def return_units(
+        self,
+        event_id: str,
+        shard_count: int,
+        units: Mapping[StockKey, int],
+        extra_writes: Callable[[firestore.WriteBatch], None] | None = None,
+    ) -> None:
+        """Give `units` back when we no longer know which shards they came from (refunds: orders
+        do not keep their allocation): each unit goes to a shard whose `taken` covers it. Atomic
+        with the caller's writes (which must guard themselves, so nothing is returned twice);
+        compare-and-set on every shard touched, re-read and retried on a lost race."""
+        wanted = {k: q for k, q in units.items() if q > 0}
+
+        def attempt() -> bool | None:
+            versioned = self._read_versioned(event_id, range(shard_count)) if wanted else []
+            allocation: Allocation = {}
+            for key, quantity in wanted.items():
+                left = quantity
+                for shard, _ in versioned:
+                    part = min(left, shard.taken.get(key, 0))
+                    if part:
+                        allocation.setdefault(shard.index, {})[key] = part
+                        left -= part
+                    if not left:
+                        break
+            touched = {s.index for s in apply_release([s for s, _ in versioned], allocation)}
+            changed = [(s, t) for s, t in versioned if s.index in touched]
+            return True if self._commit_if_unchanged(event_id, changed, extra_writes) else None
+
+        if wanted or extra_writes:
+            self._retrying(attempt)
+
     def resize(self, event_id: str, shard_count: int, new_caps: Mapping[StockKey, int]) -> None:
         def attempt() -> bool | None:
             versioned = self._read_versioned(event_id, range(shard_count))

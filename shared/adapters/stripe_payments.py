@@ -130,3 +130,98 @@ class StripePayments:
         except stripe.StripeError as error:
             raise _payment_error(error) from error
         return _state(intent)
+
+
+@dataclass(frozen=True)
+class RefundState:
+    id: str
+    status: str  # pending, requires_action, succeeded, failed, canceled
+    amount: int
+    charge: str
+    metadata: dict[str, str]
+
+
+def _refund_state(resource: Any) -> RefundState:
+    refund = resource.to_dict()
+    charge = refund.get("charge") or ""
+    return RefundState(
+        id=str(refund["id"]),
+        status=str(refund.get("status") or ""),
+        amount=int(refund.get("amount") or 0),
+        charge=charge if isinstance(charge, str) else str(charge.get("id", "")),
+        metadata=dict(refund.get("metadata") or {}),
+    )
+
+
+class StripeRefunds(StripePayments):
+    """Refunds of direct charges on the connected account (SPEC R-REF-6/7)."""
+
+    def refund(
+        self,
+        account: str,
+        *,
+        payment_intent: str | None = None,
+        charge: str | None = None,
+        amount: int,
+        refund_application_fee: bool,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> RefundState:
+        """Refund `amount` of a PaymentIntent's charge (or of a legacy Charge) on `account`."""
+        params: Any = {"amount": amount, "metadata": metadata}
+        if payment_intent:
+            params["payment_intent"] = payment_intent
+        else:
+            params["charge"] = charge
+        if refund_application_fee:
+            params["refund_application_fee"] = True
+        try:
+            refund = self.client.v1.refunds.create(
+                params=params, options={"stripe_account": account, "idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as error:
+            raise _refund_error(error) from error
+        return _refund_state(refund)
+
+    def retrieve_refund(self, account: str, refund_id: str) -> RefundState:
+        try:
+            refund = self.client.v1.refunds.retrieve(refund_id, options={"stripe_account": account})
+        except stripe.StripeError as error:
+            raise _payment_error(error) from error
+        return _refund_state(refund)
+
+    def retrieve_charge(self, account: str, charge_id: str) -> dict[str, Any]:
+        try:
+            charge = self.client.v1.charges.retrieve(charge_id, options={"stripe_account": account})
+        except stripe.StripeError as error:
+            raise _payment_error(error) from error
+        result: dict[str, Any] = charge.to_dict()
+        return result
+
+    def refund_rest_of_application_fee(self, account: str, charge_id: str, idempotency_key: str) -> int:
+        """R-REF-7: after a refund with refund_application_fee (which returns only a share in
+        proportion to the amount refunded), give back whatever is left of the platform's fee.
+        Returns the cents refunded here (0 when nothing was left)."""
+        fee = self.retrieve_charge(account, charge_id).get("application_fee")
+        fee_id = fee if isinstance(fee, str) else (fee or {}).get("id", "")
+        if not fee_id:
+            return 0
+        try:
+            current = self.client.v1.application_fees.retrieve(fee_id).to_dict()
+            rest = int(current.get("amount") or 0) - int(current.get("amount_refunded") or 0)
+            if rest <= 0:
+                return 0
+            self.client.v1.application_fees.refunds.create(
+                fee_id, params={"amount": rest}, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as error:
+            raise _payment_error(error) from error
+        return rest
+
+
+def _refund_error(error: stripe.StripeError) -> DomainError:
+    """A refusal Stripe gives for this refund (already refunded, too large) is final: say so."""
+    if isinstance(error, stripe.InvalidRequestError):
+        log.warning("stripe refused refund", extra={"stripeCode": error.code, "status": error.http_status})
+        return DomainError(ErrorCode.REFUSED, f"Stripe refused the refund: {error.user_message or error.code}.")
+    return _payment_error(error)

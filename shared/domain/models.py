@@ -332,6 +332,7 @@ class TicketHold(Identified):
     totalCheckedIn: int = 0
     totalReleased: int = 0
     totalOutstanding: int = 0
+    allocation: dict[int, dict[str, int]] = Field(default_factory=dict)  # not in GraphQL: shard -> units
 
 
 class EventUpgrade(Identified):
@@ -624,3 +625,8 @@ class Order(Identified):
     hidden: bool = False
     printed: bool = False
     parentSeasonOrderId: str = ""
+    # Not in GraphQL: the buyer's per-code use counters this order holds (released on refund).
+    codeUses: list[str] = Field(default_factory=list)
+    # Not in GraphQL: set by Stripe's charge.dispute.created webhook.
+    disputed: bool = False
+    disputeId: str = ""

@@ -10,6 +10,7 @@ order written and the stock held can never disagree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -39,6 +40,10 @@ class Reservation(Identified):
     stripeAccount: str = ""
     paymentIntentId: str = ""
     orderId: str = ""
+    # The buyer's per-code use counters this reservation holds, and their limits (re-claimed if a
+    # late payment re-takes an expired reservation).
+    codeUses: list[str] = Field(default_factory=list)
+    codeLimits: dict[str, int] = Field(default_factory=dict)
 
     def held_allocation(self) -> Allocation:
         return {int(index): dict(parts) for index, parts in self.allocation.items()}
@@ -46,3 +51,23 @@ class Reservation(Identified):
     @staticmethod
     def stored_allocation(allocation: Allocation) -> dict[str, dict[str, int]]:
         return {str(index): dict(parts) for index, parts in allocation.items()}
+
+
+@dataclass(frozen=True)
+class CodeClaim:
+    """One use of a promotion or discount code by one buyer, and the code's per-buyer limit."""
+
+    doc_id: str
+    limit: int
+
+
+def code_use_id(event_id: str, promotion_id: str, user_id: str) -> str:
+    return f"{event_id}~{promotion_id}~{user_id}"
+
+
+class StaleReservationError(Exception):
+    """Someone else changed the reservation first: re-read it and decide again."""
+
+
+class AlreadyRecordedError(Exception):
+    """The reservation or order with this id exists already (a retried request)."""

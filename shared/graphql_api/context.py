@@ -13,7 +13,7 @@ from graphql import GraphQLResolveInfo
 
 from shared.adapters.firebase_auth import InvalidTokenError
 from shared.bootstrap import Services
-from shared.domain.models import Artist, Organization, User, UserProfile, Venue
+from shared.domain.models import Artist, Event, Fee, Organization, User, UserProfile, Venue
 from shared.domain.permissions import Principal, authentication_required
 from shared.graphql_api.loaders import DataLoader
 
@@ -33,6 +33,9 @@ class Loaders:
     organizations: DataLoader[str, Organization] = field(init=False)
     users: DataLoader[str, User] = field(init=False)
     profiles: DataLoader[str, UserProfile] = field(init=False)
+    event_fees: DataLoader[str, list[Fee]] = field(init=False)
+    event_has_orders: DataLoader[str, bool] = field(init=False)
+    events: DataLoader[str, Event] = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.services.store
@@ -41,6 +44,9 @@ class Loaders:
         self.organizations = DataLoader(store.organizations.get_many)
         self.users = DataLoader(store.users.get_many)
         self.profiles = DataLoader(store.user_profiles.get_many)
+        self.event_fees = DataLoader(self.services.events.fees_of_events)
+        self.event_has_orders = DataLoader(self.services.events.has_orders)
+        self.events = DataLoader(self.services.orders.events_by_id)
 
 
 @dataclass

@@ -17,13 +17,19 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from shared.adapters.checkout_store import AlreadyRecordedError, StaleReservationError
 from shared.domain import inventory
 from shared.domain.models import Event, Fee, Order, Organization, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
 from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
 from shared.domain.ports import Repository
-from shared.domain.reservations import HOLD_SECONDS, Reservation
+from shared.domain.reservations import (
+    HOLD_SECONDS,
+    AlreadyRecordedError,
+    CodeClaim,
+    Reservation,
+    StaleReservationError,
+    code_use_id,
+)
 from shared.errors import DomainError, ErrorCode, not_found
 
 log = logging.getLogger("sellout.checkout")
@@ -100,6 +106,7 @@ class CheckoutService:
         *,
         clock: Callable[[], float] = time.time,
         hold_seconds: int = HOLD_SECONDS,
+        on_order_created: Callable[[str], None] = lambda order_id: None,
     ) -> None:
         self.store = store
         self.checkout = store.checkout
@@ -108,6 +115,9 @@ class CheckoutService:
         self.event_fees = event_fees
         self.clock = clock
         self.hold_seconds = hold_seconds
+        # OrderCreated reactions (ticket delivery). Idempotent, so every path that returns an
+        # order runs them again: a retried request or webhook heals a reaction that failed.
+        self.on_order_created = on_order_created
 
     # --- shared steps -------------------------------------------------------------------------
 
@@ -156,6 +166,17 @@ class CheckoutService:
         )
         return event, priced
 
+    @staticmethod
+    def _claims(priced: PricedOrder) -> list[CodeClaim]:
+        """The buyer's uses of the order's codes, claimed atomically with the order (R-PR-4/5)."""
+        buyer = priced.order.userId
+        codes = [p for p in (priced.promotion, priced.discount) if p is not None]
+        return (
+            [CodeClaim(code_use_id(priced.order.eventId, p.id, buyer), p.useLimit) for p in codes]
+            if buyer
+            else []
+        )
+
     def _organization(self, org_id: str) -> Organization:
         org: Organization | None = self.store.organizations.get(org_id)
         if org is None:
@@ -186,18 +207,28 @@ class CheckoutService:
             raise DomainError(ErrorCode.CONFLICT, "This organization cannot take card payments yet.")
         now = int(self.clock())
         reservation = Reservation(
-            _id=reservation_id, orgId=event.orgId, eventId=event.id, userId=caller.user_id, createdAt=now,
-            expiresAt=now + self.hold_seconds, order=priced.order, wants=priced.wants,
-            shardCount=event.inventoryShards, amount=priced.total, applicationFee=priced.application_fee,
+            _id=reservation_id,
+            orgId=event.orgId,
+            eventId=event.id,
+            userId=caller.user_id,
+            createdAt=now,
+            expiresAt=now + self.hold_seconds,
+            order=priced.order,
+            wants=priced.wants,
+            shardCount=event.inventoryShards,
+            amount=priced.total,
+            applicationFee=priced.application_fee,
             stripeAccount=org.stripeId,
-        )  # fmt: skip
+        )
+        claims = self._claims(priced)
+        reservation.codeLimits = {c.doc_id: c.limit for c in claims}  # fmt: skip
         # The expiry task goes first: if we crash after taking the stock, the task still frees it.
         self.tasks.enqueue(
             "reservations", "checkout", {"reservationId": reservation.id}, path="/tasks/expire-reservation",
             key=f"expire-{reservation.id}", run_at=reservation.expiresAt,
         )  # fmt: skip
         try:
-            self.checkout.create_reservation(reservation, priced.wants)
+            self.checkout.create_reservation(reservation, priced.wants, claims)
         except AlreadyRecordedError:
             return self.start_card_payment(
                 caller, {**params, "stalePaymentIntentId": None}, ip=ip, client_key=key
@@ -244,6 +275,7 @@ class CheckoutService:
                 order: Order | None = self.checkout.order(reservation.orderId)
                 if order is None:
                     raise DomainError(ErrorCode.INTERNAL, "Order record missing.")
+                self.on_order_created(order.id)
                 return order
             if not reservation.paymentIntentId:
                 raise DomainError(ErrorCode.CONFLICT, "The payment has not started.")
@@ -264,6 +296,7 @@ class CheckoutService:
                 order.payments[0].paymentIntentId = intent.id
                 self.checkout.fulfil(reservation, version, order)
                 log.info("order created", extra={"orderId": order.id, "eventId": order.eventId})
+                self.on_order_created(order.id)
                 return order
             except StaleReservationError:
                 continue  # someone else moved it: look again
@@ -358,15 +391,17 @@ class CheckoutService:
         order_id = derived_id("o", caller.user_id, key) if key else new_id(20)
         existing: Order | None = self.checkout.order(order_id) if key else None
         if existing is not None:
+            self.on_order_created(existing.id)
             return existing
         event, priced = self._price(caller, {**params, "paymentMethodType": method}, channel, ip, order_id)
         try:
             created: Order = self.checkout.create_order(
-                priced.order, event.id, event.inventoryShards, priced.wants
+                priced.order, event.id, event.inventoryShards, priced.wants, self._claims(priced)
             )
         except AlreadyRecordedError:
             existing = self.checkout.order(priced.order.id)
             if existing is None:
                 raise DomainError(ErrorCode.BUSY, "Please try again.") from None
-            return existing
+            created = existing
+        self.on_order_created(created.id)
         return created

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 import stripe
 
+from emulator import config
 from shared.bootstrap import services
 from shared.domain.permissions import Principal
 from shared.services.checkout import CheckoutService
@@ -189,8 +193,71 @@ def test_an_unpaid_reservation_expires_through_cloud_tasks_and_frees_its_stock()
 
 
 def test_the_webhook_endpoint_refuses_unsigned_and_forged_deliveries():
-    url = f"{__import__('emulator.config', fromlist=['x']).FUNCTIONS_URL}/stripe-webhook/"
+    url = f"{config.FUNCTIONS_URL}/stripe-webhook/"
     body = b'{"id": "evt_forged", "type": "payment_intent.succeeded", "data": {"object": {}}}'
     assert requests.post(url, data=body, timeout=10).status_code == 400
     forged = f"t={int(time.time())},v1={'0' * 64}"
     assert requests.post(url, data=body, headers={"Stripe-Signature": forged}, timeout=10).status_code == 400
+
+
+def _with_discount(org, total_uses: int, use_limit: int):
+    now = int(time.time())
+    promotion = {"code": "FRIENDS", "type": "Discount", "totalQty": total_uses, "remainingQty": total_uses,
+                 "startsAt": now - 60, "endsAt": now + 3600, "useLimit": use_limit,
+                 "discountType": "Percent", "discountValue": 10, "appliesTo": "Per Order"}  # fmt: skip
+    return on_sale_event(org, promotions=[promotion])
+
+
+def test_a_buyer_racing_their_own_checkouts_uses_a_code_only_up_to_its_limit():
+    org = connected_org()
+    event = _with_discount(org, total_uses=50, use_limit=1)
+    seller = clerk(org)
+    customer = services().identity.user_for_claims(
+        {
+            "uid": f"c-{uuid.uuid4().hex[:8]}",
+            "email": f"{uuid.uuid4().hex[:8]}@example.com",
+            "email_verified": True,
+        }
+    )
+    params = _cash(org, event, userId=customer.id, discountCode="friends")
+
+    def buy(i):
+        result = seller.gql(CREATE_ORDER, {"p": params})
+        return "ok" if not result.get("errors") else result["errors"][0]["extensions"].get("errorCode")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = Counter(pool.map(buy, range(6)))
+    assert outcomes == Counter({"ok": 1, "LIMIT_EXCEEDED": 5})
+    assert sold(event) == 1
+
+
+def test_a_codes_total_uses_are_never_exceeded_by_concurrent_buyers():
+    org = connected_org()
+    event = _with_discount(org, total_uses=3, use_limit=5)
+    seller = clerk(org)
+
+    def buy(i):
+        result = seller.gql(CREATE_ORDER, {"p": _cash(org, event, discountCode="FRIENDS")})
+        return "ok" if not result.get("errors") else result["errors"][0]["extensions"].get("errorCode")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = Counter(pool.map(buy, range(10)))
+    assert outcomes == Counter({"ok": 3, "SOLD_OUT": 7})
+
+
+def test_a_paid_order_delivers_its_tickets_by_email():
+    org = connected_org()
+    event = on_sale_event(org)
+    buyer = new_user()
+    started = data_of(buyer.gql(START_PAYMENT, {"p": _card(org, event)}))["createOrderPaymentIntent"]
+    _confirm(org, started["paymentIntentId"])
+    data_of(
+        buyer.gql(CREATE_ORDER, {"p": {**_card(org, event), "paymentIntentId": started["paymentIntentId"]}})
+    )
+
+    def ticket_mail():
+        emails = requests.get(f"{config.SAAS_URL}/_inbox/emails.json", timeout=10).json()
+        return [e for e in emails if buyer.email in json.dumps(e["message"]["personalizations"])]
+
+    (mail,) = _wait_for(ticket_mail, timeout=30)
+    assert "TICKET ARRIVAL" in mail["message"]["subject"]

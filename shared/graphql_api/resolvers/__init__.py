@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from ariadne import SchemaBindable
 
-from shared.graphql_api.resolvers import catalog
+from shared.graphql_api.resolvers import accounts, catalog, delivery, events, fees, orders, orders_read, roles
 from shared.graphql_api.roots import mutation, query
 
-BINDABLES: list[SchemaBindable] = [query, mutation, *catalog.BINDABLES]
+BINDABLES: list[SchemaBindable] = [query, mutation, *catalog.BINDABLES, *events.BINDABLES]
+BINDABLES += [*accounts.BINDABLES, *roles.BINDABLES]
+BINDABLES += fees.BINDABLES
+BINDABLES += orders_read.BINDABLES
+BINDABLES += orders.BINDABLES
+BINDABLES += delivery.BINDABLES
