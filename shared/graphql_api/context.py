@@ -3,7 +3,6 @@ batching loaders that keep nested fields from reading one document at a time."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -11,18 +10,12 @@ from typing import Any
 import flask
 from graphql import GraphQLResolveInfo
 
-from shared.adapters.firebase_auth import InvalidTokenError
 from shared.bootstrap import Services
+from shared.caller import bearer_token, principal_for
 from shared.domain.models import Artist, Event, Fee, Organization, User, UserProfile, Venue
-from shared.domain.permissions import Principal, authentication_required
+from shared.domain.permissions import Principal
 from shared.graphql_api.loaders import DataLoader
 
-log = logging.getLogger("sellout.auth")
-
-
-def bearer_token(request: flask.Request) -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 @dataclass
@@ -60,33 +53,8 @@ class RequestContext:
 
     @cached_property
     def principal(self) -> Principal | None:
-        """The signed-in caller, or None: a bad or missing token makes the request anonymous
-        (SPEC 2.5); fields that need a user then fail with "Authentication Required."."""
-        if not self.token:
-            return None
-        authenticator = self.services.authenticator
-        try:
-            claims = authenticator.verify(self.token)
-        except InvalidTokenError as error:
-            log.info("token refused", extra={"reason": str(error)})
-            return None
-        user = self.services.identity.user_for_claims(claims)
-        token = self.token
-
-        def check_revocation() -> None:
-            try:
-                authenticator.verify(token, check_revoked=True)
-            except InvalidTokenError:
-                raise authentication_required() from None
-
-        return Principal(
-            user=user,
-            token=token,
-            claims=claims,
-            roles_loader=lambda user_id: self.services.store.roles.find(("userId", "==", user_id)),
-            org_header=self.request.headers.get("X-Org-Id") or None,
-            revocation_check=check_revocation,
-        )
+        """The signed-in caller (verified once per request), or None when anonymous."""
+        return principal_for(self.request, self.services)
 
     @cached_property
     def loaders(self) -> Loaders:
