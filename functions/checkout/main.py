@@ -24,12 +24,16 @@ def handle(request: flask.Request) -> flask.Response:
     body = request.get_json(silent=True) or {}
     route = (request.method, request.path.rstrip("/"))
     if route == ("POST", "/tasks/expire-reservation"):
-        verify_task_request(request, app.settings, function_url(app.settings, "checkout", "/tasks/expire-reservation"))
+        verify_task_request(
+            request, app.settings, function_url(app.settings, "checkout", "/tasks/expire-reservation")
+        )
         return json_response({"outcome": app.checkout.expire(str(body.get("reservationId") or ""))})
     caller = principal_for(request, app)
     key = request.headers.get("Idempotency-Key", "")
     if route == ("POST", "/payment-intent"):
-        return json_response(app.checkout.start_card_payment(caller, body, ip=client_ip(request), client_key=key))
+        return json_response(
+            app.checkout.start_card_payment(caller, body, ip=client_ip(request), client_key=key)
+        )
     if route == ("POST", "/orders"):
         order = app.checkout.create_order(caller, body, ip=client_ip(request), client_key=key)
         return json_response(order.doc())

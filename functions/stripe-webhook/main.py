@@ -13,5 +13,7 @@ from shared.errors import DomainError, ErrorCode
 def handle(request: flask.Request) -> flask.Response:
     if request.method != "POST":
         raise DomainError(ErrorCode.NOT_FOUND, "No such operation.")
-    status, outcome = services().stripe_webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature"))
+    status, outcome = services().stripe_webhooks.receive(
+        request.get_data(), request.headers.get("Stripe-Signature")
+    )
     return json_response({"received": True, "outcome": outcome}, status)

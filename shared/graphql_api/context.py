@@ -17,7 +17,6 @@ from shared.domain.permissions import Principal
 from shared.graphql_api.loaders import DataLoader
 
 
-
 @dataclass
 class Loaders:
     services: Services
