@@ -20,7 +20,7 @@ from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
 from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.stripe_gateway import StripeGateway
-from shared.adapters.stripe_payments import StripePayments
+from shared.adapters.stripe_payments import StripePayments, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
 from shared.domain.identity import IdentityService
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
@@ -32,6 +32,7 @@ from shared.services.events import EventService
 from shared.services.fees import FeeService
 from shared.services.mailer import FallbackMailer
 from shared.services.orders import OrderService
+from shared.services.refunds import RefundService
 from shared.services.roles import RoleService
 from shared.services.scanning import ScanService, signing_keys
 from shared.services.stripe_webhooks import StripeWebhookService
@@ -101,7 +102,15 @@ class Services:
     @cached_property
     def stripe_webhooks(self) -> StripeWebhookService:
         secrets = [self.settings.stripe_webhook_secret, self.settings.stripe_connect_webhook_secret]
-        return StripeWebhookService(self.store, self.checkout, [s.get_secret_value() for s in secrets])
+        return StripeWebhookService(
+            self.store, self.checkout, [s.get_secret_value() for s in secrets], refunds=self.refunds
+        )
+
+    @cached_property
+    def refunds(self) -> RefundService:
+        return RefundService(
+            self.store, StripeRefunds(self.settings), self.task_queue, self.delivery.order_refunded
+        )
 
     @cached_property
     def events(self) -> EventService:

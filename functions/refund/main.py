@@ -1,14 +1,61 @@
-"""Refunds and cancellations (staff requests and the refund-all task fan-out)."""
+"""Refunds and cancellations: staff requests (Firebase ID token of ADMIN/BOX_OFFICE of the
+order's org) and the refund-all fan-out task (Cloud Tasks, OIDC-verified).
+
+POST /refund-order   {"orderId", "ticketIds", "upgradeIds", "processingFee", "promoterFee",
+                      "refundReason"}                          -> {"order": {...}}
+POST /cancel-order   {"orderId", "ticketIds", "upgradeIds", "cancelReason"} -> {"order": {...}}
+POST /tasks/refund-order  {"eventId", "orderId", "refundReason", "eventType", "by"} (Cloud Tasks)
+"""
+
+from typing import Any
 
 import flask
 import functions_framework
 
-from shared.entrypoint import http_entry
-from shared.errors import DomainError, ErrorCode
+from shared.adapters.task_auth import verify_task_request
+from shared.adapters.task_queue import function_url
+from shared.bootstrap import services
+from shared.caller import principal_for
+from shared.entrypoint import http_entry, json_response
+from shared.errors import DomainError, ErrorCode, invalid
+
+
+def _ids(body: dict[str, Any], key: str) -> list[str]:
+    value = body.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid("Ids must be a list of strings.", key)
+    return value
 
 
 @functions_framework.http
 @http_entry("refund")
 def handle(request: flask.Request) -> flask.Response:
-    # Only the health check is served until this function's issue lands.
+    app = services()
+    path = request.path.rstrip("/")
+    if request.method != "POST":
+        raise DomainError(ErrorCode.NOT_FOUND, "No such operation.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise invalid("A JSON object is required.", "body")
+    if path == "/tasks/refund-order":
+        verify_task_request(
+            request, app.settings, function_url(app.settings, "refund", "/tasks/refund-order")
+        )
+        return json_response({"result": app.refunds.run_refund_task(body)})
+    if not isinstance(body.get("orderId"), str):
+        raise invalid("orderId is required.", "orderId")
+    principal = principal_for(request, app)
+    if path == "/refund-order":
+        order = app.refunds.refund_order(
+            principal, body["orderId"], _ids(body, "ticketIds"), _ids(body, "upgradeIds"),
+            processing_fee=bool(body.get("processingFee")), promoter_fee=bool(body.get("promoterFee")),
+            reason=str(body.get("refundReason") or ""),
+        )  # fmt: skip
+        return json_response({"order": order.doc()})
+    if path == "/cancel-order":
+        order = app.refunds.cancel_order(
+            principal, body["orderId"], _ids(body, "ticketIds"), _ids(body, "upgradeIds"),
+            str(body.get("cancelReason") or ""),
+        )  # fmt: skip
+        return json_response({"order": order.doc()})
     raise DomainError(ErrorCode.NOT_FOUND, "No such operation.")

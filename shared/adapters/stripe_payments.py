@@ -223,5 +223,7 @@ def _refund_error(error: stripe.StripeError) -> DomainError:
     """A refusal Stripe gives for this refund (already refunded, too large) is final: say so."""
     if isinstance(error, stripe.InvalidRequestError):
         log.warning("stripe refused refund", extra={"stripeCode": error.code, "status": error.http_status})
-        return DomainError(ErrorCode.REFUSED, f"Stripe refused the refund: {error.user_message or error.code}.")
+        return DomainError(
+            ErrorCode.REFUSED, f"Stripe refused the refund: {error.user_message or error.code}."
+        )
     return _payment_error(error)

@@ -20,6 +20,7 @@ from google.api_core import exceptions as google_exceptions
 from shared.adapters.stripe_signatures import BadSignatureError, verify_event
 from shared.errors import DomainError, ErrorCode
 from shared.services.checkout import CheckoutService
+from shared.services.refunds import RefundService
 
 log = logging.getLogger("sellout.stripe.webhook")
 
@@ -34,9 +35,11 @@ class StripeWebhookService:
         checkout: CheckoutService,
         secrets: Sequence[str],
         clock: Callable[[], float] = time.time,
+        refunds: RefundService | None = None,
     ) -> None:
         self.store = store
         self.checkout = checkout
+        self.refunds = refunds
         self.secrets = list(secrets)
         self.clock = clock
         self.events = store.client.collection("stripeEvents")
@@ -47,6 +50,8 @@ class StripeWebhookService:
             "payment_intent.canceled": self._payment_failed,
             "charge.dispute.created": self._dispute_created,
             "account.updated": self._account_updated,
+            "charge.refunded": self._charge_refunded,
+            "charge.refund.updated": self._refund_updated,
         }
 
     def receive(self, payload: bytes, signature: str | None) -> tuple[int, str]:
@@ -112,3 +117,16 @@ class StripeWebhookService:
             return "not ours"
         self.store.organizations.update(orgs[0].id, {"payoutsEnabled": bool(account.get("payouts_enabled"))})
         return f"organization {orgs[0].id} updated"
+
+    def _charge_refunded(self, event: dict[str, Any]) -> str:
+        """Settle our pending refunds of this charge whose answer was lost (re-read on Stripe)."""
+        if self.refunds is None:
+            return "ignored"
+        charge = self._object(event)
+        return self.refunds.reconcile_charge(str(event.get("account", "")), str(charge.get("id", "")))
+
+    def _refund_updated(self, event: dict[str, Any]) -> str:
+        if self.refunds is None:
+            return "ignored"
+        refund = self._object(event)
+        return self.refunds.reconcile_stripe_refund(str(event.get("account", "")), str(refund.get("id", "")))

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from ariadne import SchemaBindable
 
-from shared.graphql_api.resolvers import accounts, catalog, delivery, events, fees, orders, orders_read, roles
+from shared.graphql_api.resolvers import (
+    accounts,
+    catalog,
+    delivery,
+    events,
+    fees,
+    orders,
+    orders_read,
+    refunds,
+    roles,
+)
 from shared.graphql_api.roots import mutation, query
 
 BINDABLES: list[SchemaBindable] = [query, mutation, *catalog.BINDABLES, *events.BINDABLES]
@@ -14,3 +24,4 @@ BINDABLES += fees.BINDABLES
 BINDABLES += orders_read.BINDABLES
 BINDABLES += orders.BINDABLES
 BINDABLES += delivery.BINDABLES
+BINDABLES += refunds.BINDABLES

@@ -1,0 +1,575 @@
+"""Refunds and cancellations (SPEC 5.11 R-REF-1..9, R-CAN-1, R-RALL-1; R-INV-5; D-4, D-19,
+D-20, D-25, D-31; SECURITY 2-5, 7). Amounts and states: shared.domain.refund_rules.
+
+A refund moves money, so it is recorded before Stripe is asked and settled exactly once:
+1. `refunds/{refundId}` is created in state `pending` (the id derives from the order, the sorted
+   item ids and the fee flags: the same request twice maps to the same record) together with
+   `refundLocks/{orderId}` — one refund of an order in flight at a time, so two different
+   overlapping requests cannot both pass the "never more than paid" check.
+2. Stripe refunds on the connected account with idempotency key `<refundId>~<attempt>` and
+   metadata `refundId` (by payment_intent, or by charge for legacy `ch_` orders).
+3. Settlement — from Stripe's answer, or from the `charge.refunded` / `charge.refund.updated`
+   webhook when that answer was lost — applies the stored plan to the order, gives stock (and,
+   once the order is fully Refunded/Canceled, the promotion uses) back and deletes the lock, in
+   one compare-and-set batch guarded by the record still being `pending`.
+A request finding its record still pending (answer lost, or a duplicate in flight) re-asks Stripe
+with the same key once the record is older than RESUME_AFTER seconds; Stripe answers with the
+same refund, never a second one.
+
+Refund-all (`refundEventOrders`) fans out one Cloud Task per order (`refunds` queue, key
+`refund-all~<eventId>~<orderId>`); progress is `refundRuns/{eventId}` (the run) and
+`refundRuns/{eventId}/orders/{orderId}` (`queued`, `done`, `skipped`, `failed` + error).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud import firestore
+
+from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.stripe_payments import RefundState, StripeRefunds
+from shared.adapters.task_queue import CloudTaskQueue
+from shared.domain import inventory, refund_rules
+from shared.domain.models import Event, Order
+from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level
+from shared.domain.refund_rules import DEFAULT_REFUND_ALL_REASON, NO_CHARGE_METHODS, RefundPlan, RefundRecord
+from shared.errors import DomainError, ErrorCode
+
+log = logging.getLogger("sellout.refunds")
+
+RESUME_AFTER = 20  # seconds before a pending refund may be re-asked of Stripe (same key)
+WAIT_FOR_PEER = 10.0  # seconds a duplicate request waits for the one in flight
+QUEUE = "refunds"
+FUNCTION = "refund"
+TASK_PATH = "/tasks/refund-order"
+PERMANENT = {ErrorCode.CONFLICT, ErrorCode.REFUSED, ErrorCode.NOT_FOUND, ErrorCode.PAYMENT_FAILED}
+SETTLE_STATUSES = ("succeeded", "pending", "requires_action")  # the refund is committed on Stripe
+
+
+class _StaleError(Exception):
+    """The order changed since we planned: re-read and plan again."""
+
+
+class _AlreadySettledError(Exception):
+    """Someone else settled (or failed) the refund first."""
+
+
+def _order_fields(order: Order) -> dict[str, Any]:
+    doc = order.doc()
+    keys = ("tickets", "upgrades", "state", "refundedAmount", "refundReason", "cancelReason")
+    return {k: doc[k] for k in (*keys, "processingFee", "promoterFee")}
+
+
+class RefundService:
+    def __init__(
+        self,
+        store: Any,
+        payments: StripeRefunds,
+        tasks: CloudTaskQueue,
+        on_order_refunded: Callable[[str], object],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.client: firestore.Client = store.client
+        self.payments = payments
+        self.tasks = tasks
+        self.on_order_refunded = on_order_refunded
+        self.clock = clock
+        self.orders = self.client.collection("orders")
+        self.records = self.client.collection("refunds")
+        self.locks = self.client.collection("refundLocks")
+        self.runs = self.client.collection("refundRuns")
+        self.code_uses = self.client.collection("codeUses")
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def _order(self, order_id: str) -> Order:
+        order = self.store.orders.get(order_id)
+        if order is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Order not found.")
+        return order  # type: ignore[no-any-return]
+
+    def record(self, refund_id: str) -> RefundRecord | None:
+        snapshot = self.records.document(refund_id).get()
+        record_reads(1)
+        return RefundRecord.model_validate(snapshot.to_dict()) if snapshot.exists else None
+
+    def _per_order_discount(self, order: Order, event: Event | None) -> bool:
+        if not order.discountCode or event is None:
+            return False
+        code = order.discountCode.lower()
+        return any(p.code.lower() == code and p.appliesTo == "Per Order" for p in event.promotions)
+
+    # --- refundOrder -----------------------------------------------------------------------------
+
+    def refund_order(
+        self,
+        principal: Principal | None,
+        order_id: str,
+        ticket_ids: Sequence[str] = (),
+        upgrade_ids: Sequence[str] = (),
+        *,
+        processing_fee: bool = False,
+        promoter_fee: bool = False,
+        reason: str = "",
+    ) -> Order:
+        order = self._order(order_id)
+        caller = require_level(principal, BOX_OFFICE, order.orgId)
+        caller.ensure_not_revoked()
+        return self.refund(
+            order, ticket_ids, upgrade_ids, processing_fee=processing_fee, promoter_fee=promoter_fee,
+            reason=reason, by=caller.user_id,
+        )  # fmt: skip
+
+    def refund(
+        self,
+        order: Order,
+        ticket_ids: Sequence[str],
+        upgrade_ids: Sequence[str],
+        *,
+        processing_fee: bool,
+        promoter_fee: bool,
+        reason: str,
+        by: str,
+    ) -> Order:
+        """Refund (money + records), idempotent per (order, items, fee flags)."""
+        tickets, upgrades = sorted(set(ticket_ids)), sorted(set(upgrade_ids))
+        rid = refund_rules.refund_id(order.id, tickets, upgrades, processing_fee, promoter_fee)
+        existing = self.record(rid)
+        if existing is not None and existing.state == "succeeded":
+            return self._order(order.id)
+        if existing is not None and existing.state == "pending":
+            return self._resume(existing)
+        event = self.store.events.get(order.eventId) if order.eventId else None
+        plan = refund_rules.plan_refund(
+            order, tickets, upgrades, processing_fee=processing_fee, promoter_fee=promoter_fee,
+            reason=reason, per_order_discount=self._per_order_discount(order, event),
+        )  # fmt: skip
+        payment = order.payments[0] if order.payments else None
+        method = payment.paymentMethodType if payment else "None"
+        charge_id = order.stripeChargeId
+        intent_id = payment.paymentIntentId if payment else ""
+        uses_stripe = plan.total > 0 and method not in NO_CHARGE_METHODS and bool(charge_id or intent_id)
+        account = ""
+        if uses_stripe:
+            org = self.store.organizations.get(order.orgId)
+            account = org.stripeId if org is not None else ""
+            if not account:
+                raise DomainError(ErrorCode.REFUSED, "The organization has no Stripe account to refund from.")
+        record = RefundRecord(
+            id=rid, orderId=order.id, orgId=order.orgId, eventId=order.eventId, plan=plan,
+            amount=plan.total, refundApplicationFee=plan.refunds_processing_fee and uses_stripe,
+            stripeAccount=account,
+            chargeId=charge_id if charge_id.startswith("ch_") else "",
+            paymentIntentId="" if charge_id.startswith("ch_") else intent_id,
+            attempt=(existing.attempt + 1) if existing is not None else 0,
+            createdAt=self.now(), createdBy=by,
+        )  # fmt: skip
+        if not uses_stripe:
+            record.chargeId = record.paymentIntentId = ""
+        if not self._claim(record, replacing=existing is not None):
+            return self._after_lost_claim(record)
+        if not uses_stripe:
+            return self._settle_or_current(record.id, "api")
+        return self._ask_stripe(record)
+
+    def _claim(self, record: RefundRecord, *, replacing: bool) -> bool:
+        """Create the pending record and the order's refund lock atomically; False when the lock
+        (or this very record) already exists."""
+        batch = self.client.batch()
+        batch.create(
+            self.locks.document(record.orderId), {"refundId": record.id, "createdAt": record.createdAt}
+        )
+        if replacing:
+            batch.set(self.records.document(record.id), record.doc())
+        else:
+            batch.create(self.records.document(record.id), record.doc())
+        try:
+            batch.commit()
+        except google_exceptions.AlreadyExists:
+            return False
+        record_writes(2)
+        return True
+
+    def _after_lost_claim(self, record: RefundRecord) -> Order:
+        """Someone holds the order's refund lock: the same refund (wait for it / resume it) or
+        another one (refuse, unless it is stale: then finish it first and refuse politely)."""
+        deadline = time.monotonic() + WAIT_FOR_PEER
+        while time.monotonic() < deadline:
+            lock = self.locks.document(record.orderId).get()
+            record_reads(1)
+            holder = str((lock.to_dict() or {}).get("refundId", "")) if lock.exists else ""
+            mine = self.record(record.id)
+            if mine is not None and mine.state == "succeeded":
+                return self._order(record.orderId)
+            if not holder:
+                raise DomainError(ErrorCode.CONFLICT, "The order changed while refunding. Please try again.")
+            held = self.record(holder)
+            if held is not None and self.now() - held.createdAt >= RESUME_AFTER:
+                self._resume(held)
+                if holder != record.id:
+                    raise DomainError(
+                        ErrorCode.CONFLICT, "The order changed while refunding. Please try again."
+                    )
+                return self._order(record.orderId)
+            if holder != record.id:
+                raise DomainError(ErrorCode.CONFLICT, "Another refund of this order is in progress.")
+            time.sleep(0.2)
+        raise DomainError(ErrorCode.CONFLICT, "This refund is in progress. Please check again shortly.")
+
+    def _resume(self, record: RefundRecord) -> Order:
+        """A pending record: re-ask Stripe with the same key (never a second refund), or wait for
+        the request in flight when the record is fresh."""
+        if self.now() - record.createdAt < RESUME_AFTER:
+            return (
+                self._after_lost_claim(record)
+                if self._lock_holder(record.orderId)
+                else self._order(record.orderId)
+            )
+        if not record.stripeAccount:
+            return self._settle_or_current(record.id, "api")
+        return self._ask_stripe(record)
+
+    def _lock_holder(self, order_id: str) -> str:
+        lock = self.locks.document(order_id).get()
+        record_reads(1)
+        return str((lock.to_dict() or {}).get("refundId", "")) if lock.exists else ""
+
+    def _ask_stripe(self, record: RefundRecord) -> Order:
+        try:
+            refund = self.payments.refund(
+                record.stripeAccount,
+                payment_intent=record.paymentIntentId or None,
+                charge=record.chargeId or None,
+                amount=record.amount,
+                refund_application_fee=record.refundApplicationFee,
+                idempotency_key=record.idempotency_key,
+                metadata={"refundId": record.id, "orderId": record.orderId},
+            )
+        except DomainError as error:
+            if error.code == ErrorCode.REFUSED:  # final: nothing moved, nothing saved
+                self.mark_failed(record.id, error.message)
+            raise  # otherwise unknown outcome: the record stays pending (webhook or retry settles)
+        return self._from_stripe(record, refund, "api")
+
+    def _from_stripe(self, record: RefundRecord, refund: RefundState, by: str) -> Order:
+        if refund.status not in SETTLE_STATUSES:
+            self.mark_failed(record.id, f"Stripe refund {refund.id} {refund.status}")
+            raise DomainError(
+                ErrorCode.PAYMENT_FAILED, "The refund failed at the bank. Nothing was refunded."
+            )
+        order = self._settle_or_current(record.id, by, stripe_refund_id=refund.id)
+        self._return_whole_application_fee(record, refund.charge)
+        return order
+
+    def _return_whole_application_fee(self, record: RefundRecord, charge_id: str) -> None:
+        """R-REF-7: the whole application fee, not only Stripe's proportional share (idempotent:
+        it refunds only what is left of the fee, under a key derived from the refund)."""
+        if not record.refundApplicationFee or not charge_id:
+            return
+        try:
+            self.payments.refund_rest_of_application_fee(
+                record.stripeAccount, charge_id, f"{record.idempotency_key}~fee"
+            )
+        except DomainError:
+            log.exception("application fee rest not refunded", extra={"refundId": record.id})
+
+    def mark_failed(self, refund_id: str, reason: str) -> None:
+        """A refund that will not happen: the record says why and the order's lock is freed."""
+        snapshot = self.records.document(refund_id).get()
+        if not snapshot.exists or (snapshot.to_dict() or {}).get("state") != "pending":
+            return
+        order_id = str((snapshot.to_dict() or {})["orderId"])
+        batch = self.client.batch()
+        batch.update(
+            snapshot.reference,
+            {"state": "failed", "failureReason": reason, "settledAt": self.now()},
+            option=self.client.write_option(last_update_time=snapshot.update_time),
+        )
+        if self._lock_holder(order_id) == refund_id:
+            batch.delete(self.locks.document(order_id))
+        with contextlib.suppress(google_exceptions.FailedPrecondition):
+            batch.commit()
+            record_writes(2)
+
+    # --- settlement --------------------------------------------------------------------------------
+
+    def _settle_or_current(self, refund_id: str, by: str, stripe_refund_id: str = "") -> Order:
+        record = self.record(refund_id)
+        if record is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Refund not found.")
+        return self.settle(record, by, stripe_refund_id) or self._order(record.orderId)
+
+    def settle(self, record: RefundRecord, by: str, stripe_refund_id: str = "") -> Order | None:
+        """Apply a pending refund to its order, once. None when it was already settled."""
+        record_ref = self.records.document(record.id)
+        plan: RefundPlan = record.plan
+
+        def guard(batch: firestore.WriteBatch) -> None:
+            snapshot = record_ref.get()
+            record_reads(1)
+            if (snapshot.to_dict() or {}).get("state") != "pending":
+                raise _AlreadySettledError
+            fields = {"state": "succeeded", "settledAt": self.now(), "settledBy": by}
+            if stripe_refund_id:
+                fields["stripeRefundId"] = stripe_refund_id
+            batch.update(
+                record_ref, fields, option=self.client.write_option(last_update_time=snapshot.update_time)
+            )
+            if self._lock_holder(record.orderId) == record.id:
+                batch.delete(self.locks.document(record.orderId))
+
+        def mutate(order: Order) -> tuple[list[str], list[str]]:
+            return refund_rules.apply_plan(order, plan, by=record.createdBy, at=record.createdAt)
+
+        try:
+            return self._change_order(record.orderId, mutate, guard)
+        except _AlreadySettledError:
+            return None
+
+    def _change_order(
+        self,
+        order_id: str,
+        mutate: Callable[[Order], tuple[list[str], list[str]]],
+        guard: Callable[[firestore.WriteBatch], None],
+    ) -> Order:
+        """Change the order, give back the stock of the items it newly cancels (and its codes when
+        it just died), with `guard`'s writes, atomically; re-planned when the order moved."""
+        for _ in range(20):
+            snapshot = self.orders.document(order_id).get()
+            record_reads(1)
+            if not snapshot.exists:
+                raise DomainError(ErrorCode.NOT_FOUND, "Order not found.")
+            order = Order.model_validate(snapshot.to_dict())
+            was_dead = refund_rules.is_dead(order)
+            new_tickets, new_upgrades = mutate(order)
+            event = self.store.events.get(order.eventId) if order.eventId else None
+            units = self._units(
+                order, event, new_tickets, new_upgrades, died=not was_dead and refund_rules.is_dead(order)
+            )
+            return_codes = not was_dead and refund_rules.is_dead(order)
+            version = snapshot.update_time
+
+            def writes(batch: firestore.WriteBatch, order: Order = order, version: Any = version,
+                       return_codes: bool = return_codes) -> None:  # fmt: skip
+                current = self.orders.document(order_id).get()
+                record_reads(1)
+                if current.update_time != version:
+                    raise _StaleError
+                guard(batch)
+                batch.update(
+                    self.orders.document(order_id), _order_fields(order),
+                    option=self.client.write_option(last_update_time=version),
+                )  # fmt: skip
+                if return_codes:
+                    self._return_uses(batch, order.codeUses)
+
+            try:
+                if event is not None:
+                    self.store.inventory.return_units(
+                        event.id, event.inventoryShards, units, extra_writes=writes
+                    )
+                else:
+                    batch = self.client.batch()
+                    writes(batch)
+                    batch.commit()
+            except (_StaleError, google_exceptions.FailedPrecondition):
+                continue
+            record_writes(1)
+            if not any(t.state == "Active" for t in order.tickets) and not any(
+                u.state == "Active" for u in order.upgrades
+            ):
+                try:
+                    self.on_order_refunded(order.id)
+                except Exception:  # delivery tasks re-check the order before sending anyway
+                    log.exception("order_refunded hook failed", extra={"orderId": order.id})
+            return order
+        raise DomainError(ErrorCode.BUSY, "The order is busy. Please try again.")
+
+    @staticmethod
+    def _units(
+        order: Order, event: Event | None, tickets: list[str], upgrades: list[str], *, died: bool
+    ) -> dict[str, int]:
+        units: dict[str, int] = {}
+
+        def add(key: str) -> None:
+            units[key] = units.get(key, 0) + 1
+
+        for ticket in order.tickets:
+            if ticket.id in tickets:
+                add(inventory.ticket_type_key(ticket.ticketTypeId))
+                add(inventory.tier_key(ticket.ticketTierId))
+        for upgrade in order.upgrades:
+            if upgrade.id in upgrades:
+                add(inventory.upgrade_key(upgrade.upgradeId))
+        if died and event is not None:
+            for code in (order.promotionCode, order.discountCode):
+                promotion = next(
+                    (p for p in event.promotions if code and p.code.lower() == code.lower()), None
+                )
+                if promotion is not None:
+                    add(inventory.promotion_key(promotion.id))
+        return units
+
+    def _return_uses(self, batch: firestore.WriteBatch, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            snapshot = self.code_uses.document(doc_id).get()
+            record_reads(1)
+            if snapshot.exists:
+                count = int((snapshot.to_dict() or {}).get("count", 0))
+                batch.update(
+                    snapshot.reference,
+                    {"count": max(0, count - 1)},
+                    option=self.client.write_option(last_update_time=snapshot.update_time),
+                )
+
+    # --- cancelOrder -------------------------------------------------------------------------------
+
+    def cancel_order(
+        self,
+        principal: Principal | None,
+        order_id: str,
+        ticket_ids: Sequence[str] = (),
+        upgrade_ids: Sequence[str] = (),
+        reason: str = "",
+    ) -> Order:
+        order = self._order(order_id)
+        caller = require_level(principal, BOX_OFFICE, order.orgId)
+        caller.ensure_not_revoked()
+        return self.cancel(order_id, ticket_ids, upgrade_ids, reason=reason)
+
+    def cancel(
+        self, order_id: str, ticket_ids: Sequence[str], upgrade_ids: Sequence[str], *, reason: str,
+        keep_state: bool = False,
+    ) -> Order:  # fmt: skip
+        def guard(_: firestore.WriteBatch) -> None:
+            if self._lock_holder(order_id):
+                raise DomainError(ErrorCode.CONFLICT, "A refund of this order is in progress.")
+
+        def mutate(order: Order) -> tuple[list[str], list[str]]:
+            return refund_rules.apply_cancel(
+                order, ticket_ids, upgrade_ids, reason=reason, keep_state=keep_state
+            )
+
+        return self._change_order(order_id, mutate, guard)
+
+    # --- webhook -------------------------------------------------------------------------------------
+
+    def reconcile_stripe_refund(self, account: str, refund_id: str) -> str:
+        """charge.refund.updated / charge.refunded: re-read the refund on Stripe and settle (or
+        fail) our record named in its metadata. Idempotent."""
+        refund = self.payments.retrieve_refund(account, refund_id)
+        ours = refund.metadata.get("refundId", "")
+        record = self.record(ours) if ours else None
+        if record is None:
+            return "not ours"
+        if record.state != "pending":
+            if record.state == "succeeded" and refund.status in ("failed", "canceled"):
+                log.error(
+                    "settled refund failed at Stripe", extra={"refundId": record.id, "stripe": refund.id}
+                )
+                self.records.document(record.id).update({"stripeStatus": refund.status})
+                return f"refund {record.id} failed after settlement (flagged)"
+            return f"refund {record.id} already {record.state}"
+        if refund.status in SETTLE_STATUSES:
+            self.settle(record, "webhook", refund.id)
+            self._return_whole_application_fee(record, refund.charge)
+            return f"refund {record.id} settled"
+        self.mark_failed(record.id, f"Stripe refund {refund.id} {refund.status}")
+        return f"refund {record.id} failed"
+
+    def reconcile_charge(self, account: str, charge_id: str) -> str:
+        refunds = self.payments.client.v1.refunds.list(
+            params={"charge": charge_id, "limit": 100}, options={"stripe_account": account}
+        )
+        outcomes = [self.reconcile_stripe_refund(account, str(r.id)) for r in refunds.data]
+        return "; ".join(outcomes) or "no refunds"
+
+    # --- refundEventOrders ------------------------------------------------------------------------------
+
+    def refund_event_orders(
+        self,
+        principal: Principal | None,
+        event_id: str,
+        *,
+        dry_run: bool,
+        reason: str = "",
+        event_type: str = "",
+    ) -> dict[str, Any]:
+        event = self.store.events.get(event_id)
+        if event is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
+        caller = require_level(principal, ADMIN, event.orgId)
+        orders = self.store.orders.find(("eventId", "==", event_id))
+        count, amount, fees = refund_rules.quote(orders)
+        live = [o for o in orders if o.state != "Refunded"]
+        response = {"allRefunded": not live, "refundCount": count, "refundAmount": amount,
+                    "feeAmount": fees, "dryRun": dry_run}  # fmt: skip
+        if dry_run:
+            return response
+        caller.ensure_not_revoked()
+        reason = reason or DEFAULT_REFUND_ALL_REASON
+        run = self.runs.document(event_id)
+        run.set({"eventId": event_id, "startedAt": self.now(), "startedBy": caller.user_id,
+                 "refundReason": reason, "eventType": event_type or "", "orders": len(live),
+                 "state": "running"}, merge=True)  # fmt: skip
+        for order in live:
+            with contextlib.suppress(google_exceptions.AlreadyExists):
+                run.collection("orders").document(order.id).create(
+                    {"state": "queued", "queuedAt": self.now()}
+                )
+            payload = {"eventId": event_id, "orderId": order.id, "refundReason": reason,
+                       "eventType": event_type or "", "by": caller.user_id}  # fmt: skip
+            self.tasks.enqueue(
+                QUEUE, FUNCTION, payload, path=TASK_PATH, key=f"refund-all~{event_id}~{order.id}"
+            )
+        record_writes(len(live) + 2)
+        self.store.events.update(event_id, {"cancel": True})
+        return response
+
+    def run_refund_task(self, payload: dict[str, Any]) -> str:
+        """One order of a refund-all run. Idempotent: a Refunded order (or one whose refund is the
+        same record) is done already. Permanent refusals are recorded and answered as done."""
+        event_id, order_id = str(payload.get("eventId", "")), str(payload.get("orderId", ""))
+        status = self.runs.document(event_id).collection("orders").document(order_id)
+        try:
+            order = self._order(order_id)
+            if order.eventId != event_id:
+                raise DomainError(ErrorCode.NOT_FOUND, "Order not found.")
+            if payload.get("eventType") == "WithoutRefund":  # R-REF-9
+                self.cancel(order_id, [], [], reason=str(payload.get("refundReason", "")), keep_state=True)
+                outcome = "canceled"
+            elif order.state == "Refunded":
+                outcome = "skipped"
+            else:
+                self.refund(
+                    order, [t.id for t in order.tickets if not t.refund.refunded],
+                    [u.id for u in order.upgrades if not u.refund.refunded], processing_fee=True,
+                    promoter_fee=True, reason=str(payload.get("refundReason", "")),
+                    by=str(payload.get("by", "")),
+                )  # fmt: skip
+                outcome = "done"
+        except DomainError as error:
+            if error.code not in PERMANENT:
+                status.set({"state": "retrying", "error": error.message, "at": self.now()}, merge=True)
+                raise
+            status.set({"state": "failed", "error": error.message, "at": self.now()}, merge=True)
+            return f"failed: {error.message}"
+        status.set({"state": outcome, "at": self.now()}, merge=True)
+        return outcome
+
+    def run_status(self, event_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for snapshot in self.runs.document(event_id).collection("orders").stream():
+            state = str((snapshot.to_dict() or {}).get("state", ""))
+            counts[state] = counts.get(state, 0) + 1
+        return counts
