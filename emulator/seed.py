@@ -13,6 +13,8 @@ from firebase_admin import auth
 from google.cloud import firestore
 
 from emulator.config import PROJECT_ID
+from shared.bootstrap import services
+from shared.domain.models import Event
 
 ORG_ID = "demoOrg01"
 VENUE_ID = "demoVenue01"
@@ -306,11 +308,18 @@ def ensure_owner_account() -> None:
 def seed() -> None:
     now = int(time.time())
     client = firestore.Client(project=PROJECT_ID)
+    documents = demo_documents(now)
+    events = documents.pop("events")
     batch = client.batch()
-    for collection, documents in demo_documents(now).items():
-        for doc_id, data in documents.items():
+    for collection, items in documents.items():
+        for doc_id, data in items.items():
             batch.set(client.collection(collection).document(doc_id), data)
     batch.commit()
+    app = services()
+    for data in events.values():
+        # Through the domain writer: the event is validated and gets its stock shards.
+        if app.store.events.get(str(data["_id"])) is None:
+            app.events.writer.create(Event.model_validate(data))
     ensure_owner_account()
     print(f"Seeded organization '{ORG_ID}' (Demo Presents), venue, artist and on-sale event '{EVENT_ID}'.")
     print(

@@ -201,3 +201,19 @@ def test_plivo_stand_in_refuses_wrong_credentials():
         timeout=5,
     )
     assert response.status_code == 401
+
+
+def test_the_demo_seed_gives_an_on_sale_event_the_api_serves(capsys):
+    from emulator import seed
+
+    seed.seed()
+    seed.seed()  # idempotent
+    response = requests.post(
+        f"{FUNCTIONS}/graphql/graphql",
+        json={"query": '{ event(eventId: "demoEvent01") { name ticketTypes { name remainingQty } } }'},
+        timeout=10,
+    )
+    event = response.json()["data"]["event"]
+    assert event["name"] == "The Emulators — Live"
+    assert [t["remainingQty"] for t in event["ticketTypes"]] == [1000, 100]
+    assert "Seeded organization" in capsys.readouterr().out
