@@ -20,7 +20,7 @@ from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
 from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.stripe_gateway import StripeGateway
-from shared.adapters.stripe_payments import StripePayments, StripeRefunds
+from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
 from shared.domain.identity import IdentityService
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
@@ -84,6 +84,10 @@ class Services:
     @cached_property
     def task_queue(self) -> CloudTaskQueue:
         return CloudTaskQueue(self.settings)
+
+    @cached_property
+    def stripe_connect(self) -> StripeConnect:
+        return StripeConnect(self.settings)
 
     @cached_property
     def payments(self) -> StripePayments:

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "BAD_SIGNATURE"
     BUSY = "BUSY"
     UPSTREAM_FAILED = "UPSTREAM_FAILED"
+    UNAVAILABLE = "UNAVAILABLE"  # a feature of the contract this backend does not serve yet
     INTERNAL = "INTERNAL"
 
 
@@ -37,6 +38,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.BAD_SIGNATURE: 400,
     ErrorCode.BUSY: 503,
     ErrorCode.UPSTREAM_FAILED: 502,
+    ErrorCode.UNAVAILABLE: 501,
     ErrorCode.INTERNAL: 500,
 }
 

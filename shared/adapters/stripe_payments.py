@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from stripe.oauth_error import OAuthError
 
 from shared.errors import DomainError, ErrorCode
 from shared.settings import Settings
@@ -130,6 +131,39 @@ class StripePayments:
         except stripe.StripeError as error:
             raise _payment_error(error) from error
         return _state(intent)
+
+
+class StripeConnect:
+    """Connect onboarding (R-ORG-3) and the connected account's public facts (§4.7)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.client = stripe_client(settings)
+
+    def account_for_code(self, code: str) -> str:
+        """Exchange Stripe's OAuth authorization code for the connected account id."""
+        try:
+            token = self.client.oauth.token(params={"grant_type": "authorization_code", "code": code})
+        except OAuthError as error:
+            log.info("connect code refused", extra={"stripeCode": getattr(error, "code", None)})
+            raise DomainError(
+                ErrorCode.REFUSED, "Stripe did not accept that connection. Please try again."
+            ) from None
+        except stripe.StripeError as error:
+            raise _payment_error(error) from error
+        return str(token["stripe_user_id"])
+
+    def account(self, account_id: str) -> dict[str, Any]:
+        try:
+            found = self.client.v1.accounts.retrieve(account_id).to_dict()
+        except stripe.StripeError as error:
+            raise _payment_error(error) from error
+        return {
+            "name": (found.get("business_profile") or {}).get("name") or "",
+            "country": found.get("country") or "",
+            "email": found.get("email") or "",
+            "payoutsEnabled": bool(found.get("payouts_enabled")),
+            "stripeAccountId": found["id"],
+        }
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,15 @@ from shared.domain.validation import build, without_nones
 from shared.errors import DomainError, ErrorCode, invalid, not_found
 from shared.settings import Settings
 
+
+class ConnectGateway(Protocol):
+    """Stripe Connect as the accounts service needs it (adapter: StripeConnect)."""
+
+    def account_for_code(self, code: str) -> str: ...
+
+    def account(self, account_id: str) -> dict[str, Any]: ...
+
+
 log = logging.getLogger("sellout.accounts")
 
 SIGN_IN_AGAIN = "Please sign in again."
@@ -536,6 +545,23 @@ class AccountService:
         updated = self.store.organizations.save(build(Organization, {**org.doc(), **fields}, "organization"))
         # OrganizationUpdated (Webflow re-push of the org item) hooks in here (another issue).
         return updated
+
+    def connect_stripe(self, principal: Principal | None, connect_code: str, connect: ConnectGateway) -> bool:
+        """R-ORG-3: exchange Stripe's OAuth code and store the connected account on the org."""
+        _, org_id = require_context_org(principal, ADMIN)
+        if not connect_code.strip():
+            raise DomainError(ErrorCode.INVALID_INPUT, "The connection code is missing.", ["connectCode"])
+        account = connect.account_for_code(connect_code.strip())
+        self.store.organizations.update(org_id, {"stripeId": account})
+        return True
+
+    def connected_account(
+        self, principal: Principal | None, org: Organization, connect: ConnectGateway
+    ) -> dict[str, Any] | None:
+        """Organization.stripeConnectAccount (§4.7): ADMIN+ of that org; null when not connected."""
+        if not org.stripeId or principal is None or principal.level_in(org.id) < ADMIN:
+            return None
+        return connect.account(org.stripeId)
 
     @staticmethod
     def may_read_org_secret(principal: Principal | None, org_id: str) -> bool:

@@ -15,13 +15,9 @@ from shared.graphql_api.resolvers import (
     orders_read,
     refunds,
     roles,
+    unavailable,
 )
 from shared.graphql_api.roots import mutation, query
 
-BINDABLES: list[SchemaBindable] = [query, mutation, *catalog.BINDABLES, *events.BINDABLES]
-BINDABLES += [*accounts.BINDABLES, *roles.BINDABLES]
-BINDABLES += fees.BINDABLES
-BINDABLES += orders_read.BINDABLES
-BINDABLES += orders.BINDABLES
-BINDABLES += delivery.BINDABLES
-BINDABLES += refunds.BINDABLES
+MODULES = (accounts, catalog, delivery, events, fees, orders, orders_read, refunds, roles, unavailable)
+BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

@@ -7,6 +7,7 @@ from typing import Any
 from ariadne import ObjectType, SchemaBindable
 from graphql import GraphQLResolveInfo
 
+from shared.domain.models import Organization
 from shared.graphql_api.context import ctx
 from shared.graphql_api.roots import doc, docs, mutation, query
 from shared.services.accounts import replaced_by_firebase
@@ -241,6 +242,20 @@ def resolve_organization_teg_secret(org: dict[str, Any], info: GraphQLResolveInf
     if not c.services.accounts.may_read_org_secret(c.principal, str(org.get("_id") or "")):
         return None  # a credential (D-5): only ADMIN+ of this org
     return org.get("tegSecret")
+
+
+@mutation.field("connectStripe")
+def resolve_connect_stripe(_: None, info: GraphQLResolveInfo, connectCode: str) -> bool:
+    c = ctx(info)
+    return c.services.accounts.connect_stripe(c.principal, connectCode, c.services.stripe_connect)
+
+
+@organization_type.field("stripeConnectAccount")
+def resolve_stripe_connect_account(org: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return c.services.accounts.connected_account(
+        c.principal, Organization.model_validate(org), c.services.stripe_connect
+    )
 
 
 BINDABLES: list[SchemaBindable] = [user_type, profile_type, profile_admin_type, organization_type]
