@@ -42,6 +42,9 @@ def format_error(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
     original = error.original_error
     if original is None:  # a syntax or validation error: the query itself is wrong
         formatted["extensions"] = {"code": "GRAPHQL_VALIDATION_FAILED"}
+    elif isinstance(original, GraphQLError):
+        # Variables that do not fit their declared input type: the caller's input is wrong.
+        formatted["extensions"] = {"code": "BAD_USER_INPUT", "errorCode": str(ErrorCode.INVALID_INPUT)}
     elif isinstance(original, DomainError):
         formatted["message"] = (
             INVALID_FIELDS if original.code == ErrorCode.INVALID_INPUT else original.message

@@ -89,3 +89,10 @@ def test_artists_with_social_accounts_get_ids_and_stay_in_their_org():
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     bad = error_of(admin.gql('mutation { createArtist(artist: {name: "X", type: "Painter"}) { _id } }'))
     assert bad["extensions"]["invalidArgs"] == ["artist.type"]
+
+
+def test_variables_that_do_not_fit_the_input_type_are_bad_input_not_a_server_error():
+    admin = staff_of(make_org().id, "ADMIN")
+    error = error_of(admin.gql(CREATE_VENUE, {"venue": {"name": "X", "notAField": 1}}))
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "notAField" in error["message"]
