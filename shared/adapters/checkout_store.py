@@ -78,7 +78,8 @@ class FirestoreCheckoutStore:
                 option=self.client.write_option(last_update_time=snapshot.update_time),
             )
 
-    def _return_uses(self, batch: firestore.WriteBatch, doc_ids: list[str]) -> None:
+    def return_uses(self, batch: firestore.WriteBatch, doc_ids: list[str]) -> None:
+        """One use fewer on each counter, in the caller's batch (released orders and refunds)."""
         for doc_id in doc_ids:
             snapshot = self.code_uses.document(doc_id).get()
             record_reads(1)
@@ -171,7 +172,7 @@ class FirestoreCheckoutStore:
 
         def write(batch: firestore.WriteBatch) -> None:
             self._guard(batch, reservation.id, "held", {"state": "released"})
-            self._return_uses(batch, reservation.codeUses)
+            self.return_uses(batch, reservation.codeUses)
 
         self.inventory.release(reservation.eventId, reservation.held_allocation(), extra_writes=write)
 

@@ -85,7 +85,6 @@ class RefundService:
         self.records = self.client.collection("refunds")
         self.locks = self.client.collection("refundLocks")
         self.runs = self.client.collection("refundRuns")
-        self.code_uses = self.client.collection("codeUses")
 
     def now(self) -> int:
         return int(self.clock())
@@ -371,7 +370,7 @@ class RefundService:
                     option=self.client.write_option(last_update_time=version),
                 )  # fmt: skip
                 if return_codes:
-                    self._return_uses(batch, order.codeUses)
+                    self.store.checkout.return_uses(batch, order.codeUses)
 
             try:
                 if event is not None:
@@ -419,18 +418,6 @@ class RefundService:
                 if promotion is not None:
                     add(inventory.promotion_key(promotion.id))
         return units
-
-    def _return_uses(self, batch: firestore.WriteBatch, doc_ids: list[str]) -> None:
-        for doc_id in doc_ids:
-            snapshot = self.code_uses.document(doc_id).get()
-            record_reads(1)
-            if snapshot.exists:
-                count = int((snapshot.to_dict() or {}).get("count", 0))
-                batch.update(
-                    snapshot.reference,
-                    {"count": max(0, count - 1)},
-                    option=self.client.write_option(last_update_time=snapshot.update_time),
-                )
 
     # --- cancelOrder -------------------------------------------------------------------------------
 
