@@ -585,7 +585,12 @@ def main() -> None:
     args = parser.parse_args()
     try:
         if args.command == "run":
-            run()
+            try:
+                run()
+            except (KeyboardInterrupt, subprocess.CalledProcessError):
+                # Ctrl-C while starting or seeding: running_stack already stopped everything.
+                print("Stopped before the stack was ready.", file=sys.stderr)
+                sys.exit(130)
         elif args.command == "start":
             start()
             print("Local stack is ready.")
