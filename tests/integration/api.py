@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,16 @@ from shared.domain.models import ROLE_LEVELS, Organization, Role, User
 
 GRAPHQL_URL = f"{config.FUNCTIONS_URL}/graphql/graphql"
 IDENTITY = f"http://{config.AUTH_HOST}/identitytoolkit.googleapis.com/v1"
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll `predicate` until it returns something truthy (work done by tasks, webhooks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
 
 
 def _admin_app() -> firebase_admin.App:

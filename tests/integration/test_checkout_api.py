@@ -16,7 +16,7 @@ from emulator import config
 from shared.bootstrap import services
 from shared.domain.permissions import Principal
 from shared.services.checkout import CheckoutService
-from tests.integration.api import data_of, error_of, gql, new_user
+from tests.integration.api import data_of, error_of, gql, new_user, wait_for
 from tests.integration.checkout_fixtures import (
     add_fees,
     clerk,
@@ -36,15 +36,6 @@ START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
   createOrderPaymentIntent(params: $p) { paymentIntentId clientSecret } }"""
 QUOTE = """query($q: PaymentCalculationInput) { eventFeeCalculation(query: $q) {
   total selloutFees stripeFees promoterFees salesTax subTotal } }"""
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def _cash(org, event, tickets=1, **extra):
@@ -140,7 +131,7 @@ def test_the_webhook_fulfils_a_paid_checkout_even_if_the_client_never_calls_back
     def order_written():
         return services().store.orders.find(("eventId", "==", event.id))
 
-    (order,) = _wait_for(order_written)
+    (order,) = wait_for(order_written)
     assert order.payments[0].paymentIntentId == started["paymentIntentId"]
     assert sold(event) == 1
 
@@ -185,7 +176,7 @@ def test_an_unpaid_reservation_expires_through_cloud_tasks_and_frees_its_stock()
                        token=buyer.token, claims={}, roles_loader=lambda _: [])  # fmt: skip
     started = quick.start_card_payment(caller, _card(org, event, tickets=3))
     assert sold(event) == 3
-    _wait_for(lambda: sold(event) == 0, timeout=20)  # the task ran on the functions server
+    wait_for(lambda: sold(event) == 0, timeout=20)  # the task ran on the functions server
     intent = stripe_client().v1.payment_intents.retrieve(
         str(started["paymentIntentId"]), options={"stripe_account": org.stripeId}
     )
@@ -259,5 +250,5 @@ def test_a_paid_order_delivers_its_tickets_by_email():
         emails = requests.get(f"{config.SAAS_URL}/_inbox/emails.json", timeout=10).json()
         return [e for e in emails if buyer.email in json.dumps(e["message"]["personalizations"])]
 
-    (mail,) = _wait_for(ticket_mail, timeout=30)
+    (mail,) = wait_for(ticket_mail, timeout=30)
     assert "TICKET ARRIVAL" in mail["message"]["subject"]

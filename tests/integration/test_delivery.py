@@ -8,7 +8,6 @@ import base64
 import concurrent.futures
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,20 +33,13 @@ from shared.domain.models import (
     User,
     Venue,
 )
-from tests.integration.api import data_of, error_of, new_user, staff_of, user_id_of
+from tests.integration.api import data_of, error_of, new_user, staff_of, user_id_of, wait_for
 
 FUNCTIONS = config.FUNCTIONS_URL
 HOUR, DAY = 3600, 86400
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 40.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
+DELIVERY_TIMEOUT = 40.0  # deliveries go through the Tasks emulator's serial queue
 
 
 def emails() -> list[dict[str, Any]]:
@@ -196,8 +188,8 @@ def test_upon_order_sends_qr_email_with_calendar_and_an_mms_with_the_image() -> 
 
     services().delivery.order_created(world.order.id)
 
-    (mail,) = wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
-    (text,) = wait_for(texts)
+    (mail,) = wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
+    (text,) = wait_for(texts, timeout=DELIVERY_TIMEOUT)
     order = world.stored_order()
     assert len(order.secretId) == 72
     assert order.qrCodeUrl and all(t.qrCodeUrl for t in order.tickets)
@@ -223,7 +215,7 @@ def test_upon_order_sends_qr_email_with_calendar_and_an_mms_with_the_image() -> 
 def test_the_qr_image_is_a_png_in_the_private_tickets_bucket_behind_a_signed_url() -> None:
     world = World()
     services().delivery.order_created(world.order.id)
-    wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
+    wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
     order = world.stored_order()
 
     url = urlparse(order.qrCodeUrl)
@@ -251,7 +243,7 @@ def test_two_weeks_before_show_sends_the_receipt_now_and_schedules_the_tickets()
 
     services().delivery.order_created(world.order.id)
 
-    (receipt,) = wait_for(lambda: with_subject("[TICKET CONFIRMATION]"))
+    (receipt,) = wait_for(lambda: with_subject("[TICKET CONFIRMATION]"), timeout=DELIVERY_TIMEOUT)
     assert subject_of(receipt).startswith("[TICKET CONFIRMATION] Night Owls - ")
     assert [a["filename"] for a in receipt["attachments"]] == ["iCalendar.ics"]
     tasks = task_docs(world.order.id)
@@ -296,7 +288,7 @@ def test_a_multi_day_event_gets_one_day_of_task_per_day() -> None:
     assert [t["executeAt"] for t in day_of] == [d - 8 * HOUR for d in world.day_starts]
     queued = queued_tasks()
     assert all(t["cloudTaskName"] in queued for t in day_of)
-    (mail,) = wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
+    (mail,) = wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
     calendar = base64.b64decode(mail["attachments"][0]["content"]).decode()
     assert calendar.count("BEGIN:VEVENT") == 3
 
@@ -304,7 +296,7 @@ def test_a_multi_day_event_gets_one_day_of_task_per_day() -> None:
 def test_a_day_of_task_sends_the_day_of_email_and_text() -> None:
     world = World(starts_in=4 * HOUR)  # too close for a reminder: none is planned
     services().delivery.order_created(world.order.id)
-    wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
+    wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
     assert [t["taskType"] for t in task_docs(world.order.id).values()] == ["SendOrderQrCodeEmail"]
     # Simulate the reminder of a later day arriving (as the queue would deliver it).
     delivery = services().delivery
@@ -320,9 +312,9 @@ def test_a_day_of_task_sends_the_day_of_email_and_text() -> None:
 
     assert post("deliver-tickets", {"taskId": task.id}).json() == {"result": "sent"}
 
-    wait_for(lambda: len(texts()) == 2)
+    wait_for(lambda: len(texts()) == 2, timeout=DELIVERY_TIMEOUT)
     assert texts()[-1]["text"] == "Today is the day! Here are your tickets to Night Owls"
-    wait_for(lambda: len(with_subject("[TICKET ARRIVAL]")) == 2)
+    wait_for(lambda: len(with_subject("[TICKET ARRIVAL]")) == 2, timeout=DELIVERY_TIMEOUT)
     assert delivery_doc(f"{world.order.id}~day~{world.day_starts[0]}~email")
 
 
@@ -332,8 +324,8 @@ def test_a_day_of_task_sends_the_day_of_email_and_text() -> None:
 def test_a_task_delivered_twice_sends_one_email_and_one_text() -> None:
     world = World()
     services().delivery.order_created(world.order.id)
-    wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
-    wait_for(texts)
+    wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
+    wait_for(texts, timeout=DELIVERY_TIMEOUT)
     task_id = f"{world.order.id}~tickets"
 
     again = post("deliver-tickets", {"taskId": task_id})
@@ -370,12 +362,12 @@ def test_when_sendgrid_is_down_the_email_goes_out_through_ses() -> None:
 
     services().delivery.order_created(world.order.id)
 
-    (raw,) = wait_for(ses_messages)
+    (raw,) = wait_for(ses_messages, timeout=DELIVERY_TIMEOUT)
     assert "[TICKET ARRIVAL] Night Owls tickets" in raw["raw_data"]
     assert "iCalendar.ics" in raw["raw_data"]
     assert set(raw["destinations"]) == {world.buyer.email}
     assert emails() == []
-    record = wait_for(lambda: delivery_doc(f"{world.order.id}~tickets~email"))
+    record = wait_for(lambda: delivery_doc(f"{world.order.id}~tickets~email"), timeout=DELIVERY_TIMEOUT)
     assert record["provider"] == "ses" and record["status"] == "sent"
 
 
@@ -383,7 +375,7 @@ def test_a_refunded_order_cancels_its_pending_task_which_then_sends_nothing() ->
     world = World(send_qr="Two weeks before show", starts_in=20 * DAY)
     delivery = services().delivery
     delivery.order_created(world.order.id)
-    wait_for(lambda: with_subject("[TICKET CONFIRMATION]"))
+    wait_for(lambda: with_subject("[TICKET CONFIRMATION]"), timeout=DELIVERY_TIMEOUT)
     order = world.stored_order()
     tickets = [{**t.doc(), "state": "Canceled"} for t in order.tickets]
     services().store.orders.update(order.id, {"state": "Refunded", "tickets": tickets})
@@ -417,8 +409,8 @@ def test_an_invalid_phone_number_sends_no_text_and_records_a_clear_error() -> No
 
     services().delivery.order_created(world.order.id)
 
-    wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
-    record = wait_for(lambda: delivery_doc(f"{world.order.id}~tickets~sms"))
+    wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
+    record = wait_for(lambda: delivery_doc(f"{world.order.id}~tickets~sms"), timeout=DELIVERY_TIMEOUT)
     assert record["status"] == "failed"
     assert "E.164" in record["error"]
     assert texts() == []
@@ -429,7 +421,7 @@ def test_will_call_only_events_get_the_email_but_no_text() -> None:
 
     services().delivery.order_created(world.order.id)
 
-    (mail,) = wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
+    (mail,) = wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
     assert "Will-call only" in {c["type"]: c["value"] for c in mail["content"]}["text/plain"]
     time.sleep(1.5)
     assert texts() == []
@@ -444,13 +436,13 @@ RESEND_RECEIPT = "mutation($id: String!) { sendOrderReceiptEmail(orderId: $id) }
 def test_an_admin_resend_sends_the_tickets_again() -> None:
     world = World()
     services().delivery.order_created(world.order.id)
-    wait_for(lambda: with_subject("[TICKET ARRIVAL]"))
+    wait_for(lambda: with_subject("[TICKET ARRIVAL]"), timeout=DELIVERY_TIMEOUT)
     admin = staff_of(world.org.id, "ADMIN")
 
     assert data_of(admin.gql(RESEND_TICKETS, {"id": world.order.id})) == {"sendOrderQRCodeEmail": True}
 
-    wait_for(lambda: len(with_subject("[TICKET ARRIVAL]")) == 2)
-    wait_for(lambda: len(texts()) == 2)
+    wait_for(lambda: len(with_subject("[TICKET ARRIVAL]")) == 2, timeout=DELIVERY_TIMEOUT)
+    wait_for(lambda: len(texts()) == 2, timeout=DELIVERY_TIMEOUT)
 
 
 def test_box_office_cannot_resend_tickets_but_the_buyer_can_resend_the_receipt() -> None:
@@ -465,7 +457,7 @@ def test_box_office_cannot_resend_tickets_but_the_buyer_can_resend_the_receipt()
     assert refused["message"] == "You do not have permission to do this."
     assert data_of(own_receipt) == {"sendOrderReceiptEmail": True}
     assert stranger["message"] == "You do not have permission to do this."
-    (receipt,) = wait_for(lambda: with_subject("[TICKET CONFIRMATION]"))
+    (receipt,) = wait_for(lambda: with_subject("[TICKET CONFIRMATION]"), timeout=DELIVERY_TIMEOUT)
     assert receipt["personalizations"][0]["to"][0]["email"] == buyer.email
 
 

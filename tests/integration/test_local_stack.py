@@ -23,18 +23,9 @@ from emulator import config
 from emulator.functions_router import function_names
 from shared.adapters.task_queue import CloudTaskQueue
 from shared.settings import get_settings
+from tests.integration.api import wait_for
 
 FUNCTIONS = config.FUNCTIONS_URL
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_every_function_is_served_and_healthy():
@@ -77,7 +68,7 @@ def test_function_logs_are_json_with_request_id_and_trace():
                 return json.loads(line)
         return None
 
-    line = _wait_for(our_line)
+    line = wait_for(our_line)
     assert line["severity"] == "INFO"
     assert line["function"] == "send-email"
     assert line["logging.googleapis.com/trace"] == (
@@ -130,7 +121,7 @@ def test_cloud_tasks_emulator_delivers_http_tasks_on_schedule():
     def delivered():
         return requests.get(f"{config.SAAS_URL}/_inbox/echoes.json", timeout=5).json()
 
-    (echo,) = _wait_for(delivered)
+    (echo,) = wait_for(delivered)
     assert json.loads(echo["body"]) == {"orderId": "o1"}
     assert echo["headers"]["X-Cloudtasks-Queuename"].endswith("/queues/delivery")
     assert echo["receivedAt"] >= run_at - 0.5

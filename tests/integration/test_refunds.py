@@ -17,7 +17,7 @@ from shared.domain import refund_rules
 from shared.domain.models import Order, OrderTicket, Payment
 from shared.errors import DomainError, ErrorCode
 from shared.services.refunds import RefundService
-from tests.integration.api import data_of, error_of, new_user, staff_of
+from tests.integration.api import data_of, error_of, new_user, staff_of, wait_for
 from tests.integration.checkout_fixtures import (
     add_fees,
     clerk,
@@ -42,15 +42,6 @@ CANCEL = """mutation($o: String!, $t: [String], $r: String) {
 REFUND_ALL = """mutation($e: String!, $d: Boolean!) { refundEventOrders(eventId: $e, dryRun: $d) {
   allRefunded refundCount refundAmount feeAmount dryRun } }"""
 SCAN_URL = f"{config.FUNCTIONS_URL}/scan/"
-
-
-def _wait_for(predicate: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 def _order(order_id: str) -> Order:
@@ -244,7 +235,9 @@ def test_a_lost_stripe_answer_is_completed_by_the_webhook():
     assert len(_records(order.id)) == 1  # written before Stripe was asked
     charge = _charge(org, order)
     assert charge["amount_refunded"] == 5000  # the money moved
-    settled = _wait_for(lambda: _order(order.id).refundedAmount == 5000 and _records(order.id)[0])
+    settled = wait_for(
+        lambda: _order(order.id).refundedAmount == 5000 and _records(order.id)[0], timeout=30.0
+    )
     assert settled["state"] == "succeeded" and settled["settledBy"] == "webhook"
     assert _order(order.id).state == "Partial Refund"
     assert sold(event) == 1
@@ -300,7 +293,7 @@ def test_refund_all_fans_out_per_order_and_twice_refunds_each_order_once():
     def all_refunded() -> bool:
         return services().store.orders.count(("eventId", "==", event.id), ("state", "==", "Refunded")) == 200
 
-    _wait_for(all_refunded, timeout=240)
+    wait_for(all_refunded, timeout=240)
     for order in services().store.orders.find(("eventId", "==", event.id)):
         assert order.refundedAmount == order.payments[0].amount
     refunds = services().store.client.collection("refunds")
@@ -312,7 +305,9 @@ def test_refund_all_fans_out_per_order_and_twice_refunds_each_order_once():
     assert sold(event) == 0
     assert _order(orders[0].id).state == "Refunded"
     assert services().store.events.get(event.id).cancel is True  # type: ignore[union-attr]
-    status = _wait_for(lambda: (s := services().refunds.run_status(event.id)) and "queued" not in s and s)
+    status = wait_for(
+        lambda: (s := services().refunds.run_status(event.id)) and "queued" not in s and s, timeout=30.0
+    )
     assert status.get("failed", 0) == 0
     again = data_of(admin.gql(REFUND_ALL, {"e": event.id, "d": True}))["refundEventOrders"]
     assert again["allRefunded"] is True and again["refundCount"] == 0 and again["refundAmount"] == 0
