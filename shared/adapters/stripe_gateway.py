@@ -8,11 +8,11 @@ racing each other, or a retried request, end with one Customer, not two.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import stripe
 from stripe.params import CustomerCreateParams
 
+from shared.adapters.stripe_payments import stripe_client
 from shared.errors import DomainError, ErrorCode
 from shared.settings import Settings
 
@@ -21,11 +21,7 @@ log = logging.getLogger("sellout.stripe")
 
 class StripeGateway:
     def __init__(self, settings: Settings) -> None:
-        base = settings.stripe_api_base
-        addresses: Any = {"api": base} if base else {}
-        self.client = stripe.StripeClient(
-            settings.stripe_secret_key.get_secret_value(), base_addresses=addresses
-        )
+        self.client = stripe_client(settings)
 
     def create_customer(self, user_id: str, email: str, name: str, phone: str) -> str:
         """The platform Customer of one of our users; returns its id."""

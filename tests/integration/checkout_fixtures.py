@@ -10,8 +10,10 @@ import requests
 import stripe
 
 from emulator import config
+from shared.adapters.stripe_payments import stripe_client as payments_client
 from shared.bootstrap import services
 from shared.domain.models import Event, EventSchedule, Fee, Organization, TicketTier, TicketType
+from shared.settings import get_settings
 from tests.integration.api import Caller, staff_of
 
 DAY = 86_400
@@ -26,7 +28,8 @@ TYPICAL_FEES: list[tuple[str, str, str, str, float]] = [
 
 
 def stripe_client() -> stripe.StripeClient:
-    return stripe.StripeClient(config.STRIPE_SECRET_KEY, base_addresses={"api": config.STRIPE_URL})
+    """The same client the functions use, pointed at the local Stripe by the local settings."""
+    return payments_client(get_settings())
 
 
 def connected_org(name: str = "Checkout Presents") -> Organization:
