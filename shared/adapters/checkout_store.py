@@ -51,6 +51,13 @@ class FirestoreCheckoutStore:
 
     # --- per-buyer code uses (R-PR-4/5: useLimit, race-free) -------------------------------------
 
+    def code_use_counts(self, doc_ids: list[str]) -> dict[str, int]:
+        if not doc_ids:
+            return {}
+        snapshots = list(self.client.get_all([self.code_uses.document(d) for d in doc_ids]))
+        record_reads(len(doc_ids))
+        return {s.id: int((s.to_dict() or {}).get("count", 0)) for s in snapshots if s.exists}
+
     def _counter(self, doc_id: str) -> firestore.DocumentReference:
         ref = self.code_uses.document(doc_id)
         try:

@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from shared.domain import inventory
+from shared.domain import inventory, promotions
 from shared.domain.models import Event, Fee, Order, Organization, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
 from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
-from shared.domain.ports import Repository
+from shared.domain.promotions import DISCOUNT_TYPES, ORDER_PROMOTION_TYPES
 from shared.domain.reservations import (
     HOLD_SECONDS,
     AlreadyRecordedError,
@@ -33,8 +33,6 @@ from shared.domain.reservations import (
 from shared.errors import DomainError, ErrorCode, not_found
 
 log = logging.getLogger("sellout.checkout")
-
-LIVE_STATES = ["Active", "Partial Refund"]
 
 
 class Payments(Protocol):
@@ -129,23 +127,22 @@ class CheckoutService:
         return inventory.with_live_stock(event, stock)
 
     def _uses(self, event: Event, user_id: str, request: OrderRequest) -> CodeUses:
-        """The buyer's live orders of this event per code (R-PR-4/5); anonymous sales have none."""
+        """How often the buyer already used each code on this event (R-PR-4/5): read from the
+        same per-buyer counters the order claims atomically, so the early, friendly refusal
+        and the authoritative one agree. Anonymous sales have none."""
         if not user_id:
             return CodeUses()
-        orders: Repository[Order] = self.store.orders
-
-        def count(field: str, code: str) -> int:
-            if not code:
-                return 0
-            mine = orders.find(
-                ("eventId", "==", event.id), ("userId", "==", user_id), ("state", "in", LIVE_STATES)
+        wanted = {
+            kind: next(iter(promotions.find_promotions(event, code, types)), None)
+            for kind, code, types in (
+                ("promotion", request.promotion_code, ORDER_PROMOTION_TYPES),
+                ("discount", request.discount_code, DISCOUNT_TYPES),
             )
-            return sum(1 for o in mine if getattr(o, field).lower() == code.strip().lower())
-
-        return CodeUses(
-            promotion=count("promotionCode", request.promotion_code),
-            discount=count("discountCode", request.discount_code),
-        )
+            if code
+        }
+        ids = {kind: code_use_id(event.id, p.id, user_id) for kind, p in wanted.items() if p is not None}
+        counts = self.checkout.code_use_counts(list(ids.values()))
+        return CodeUses(**{kind: counts.get(doc_id, 0) for kind, doc_id in ids.items()})
 
     def _price(
         self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, order_id: str
