@@ -112,9 +112,7 @@ class Services:
 
     @cached_property
     def refunds(self) -> RefundService:
-        return RefundService(
-            self.store, StripeRefunds(self.settings), self.task_queue, self.delivery.order_refunded
-        )
+        return RefundService(self.store, StripeRefunds(self.settings), self.task_queue, self.delivery)
 
     @cached_property
     def events(self) -> EventService:

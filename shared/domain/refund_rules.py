@@ -101,6 +101,11 @@ def refund_id(
     return "rf_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
+def cancel_id(order_id: str, item_ids: Iterable[str]) -> str:
+    """Names one cancellation (the items it newly cancelled): its notice is sent once."""
+    return "cn_" + hashlib.sha256("|".join([order_id, *sorted(item_ids)]).encode()).hexdigest()[:32]
+
+
 def processing_fee_amount(order: Order) -> int:
     return sum(_amount(f.amount) for f in order.fees if f.appliedBy in PROCESSING_APPLIED_BY)
 

@@ -185,6 +185,10 @@ class DeliveryService:
                 cancelled += 1
         return cancelled
 
+    def refund_notice(self, order_id: str, key: str, refunded_amount: int) -> None:
+        """OrderRefunded (R-REF-8): the refund or cancellation e-mail. Not written yet."""
+        log.info("refund notice not sent: templates pending", extra={"orderId": order_id, "key": key})
+
     # --- explicit resends (GraphQL) ----------------------------------------------------------
 
     def resend_receipt(self, principal: Principal | None, order_id: str) -> bool:

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
@@ -52,6 +52,18 @@ PERMANENT = {ErrorCode.CONFLICT, ErrorCode.REFUSED, ErrorCode.NOT_FOUND, ErrorCo
 SETTLE_STATUSES = ("succeeded", "pending", "requires_action")  # the refund is committed on Stripe
 
 
+class RefundReactions(Protocol):
+    """What happens after a refund or cancellation is committed (SPEC 5.21 OrderRefunded). Both
+    may be called again for the same change (retries): they must be idempotent by `key`."""
+
+    def order_refunded(self, order_id: str) -> object:
+        """No item of the order is live any more: cancel what is pending for it."""
+
+    def refund_notice(self, order_id: str, key: str, refunded_amount: int) -> object:
+        """Tell the buyer (R-REF-8): `orderRefund`, or `orderCanceled` when nothing was paid back.
+        `key` names this refund or cancellation; the same key sends at most one e-mail."""
+
+
 class _StaleError(Exception):
     """The order changed since we planned: re-read and plan again."""
 
@@ -72,14 +84,14 @@ class RefundService:
         store: Any,
         payments: StripeRefunds,
         tasks: CloudTaskQueue,
-        on_order_refunded: Callable[[str], object],
+        reactions: RefundReactions,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.client: firestore.Client = store.client
         self.payments = payments
         self.tasks = tasks
-        self.on_order_refunded = on_order_refunded
+        self.reactions = reactions
         self.clock = clock
         self.orders = self.client.collection("orders")
         self.records = self.client.collection("refunds")
@@ -145,6 +157,7 @@ class RefundService:
         rid = refund_rules.refund_id(order.id, tickets, upgrades, processing_fee, promoter_fee)
         existing = self.record(rid)
         if existing is not None and existing.state == "succeeded":
+            self._notify(order.id, existing.id, existing.amount)  # again: the first may have been lost
             return self._order(order.id)
         if existing is not None and existing.state == "pending":
             return self._resume(existing)
@@ -331,9 +344,17 @@ class RefundService:
             return refund_rules.apply_plan(order, plan, by=record.createdBy, at=record.createdAt)
 
         try:
-            return self._change_order(record.orderId, mutate, guard)
+            order = self._change_order(record.orderId, mutate, guard)
         except _AlreadySettledError:
             return None
+        self._notify(record.orderId, record.id, record.amount)
+        return order
+
+    def _notify(self, order_id: str, key: str, amount: int) -> None:
+        try:
+            self.reactions.refund_notice(order_id, key, amount)
+        except Exception:  # the money moved and the order says so; the e-mail can be resent
+            log.exception("refund notice not queued", extra={"orderId": order_id, "key": key})
 
     def _change_order(
         self,
@@ -388,7 +409,7 @@ class RefundService:
                 u.state == "Active" for u in order.upgrades
             ):
                 try:
-                    self.on_order_refunded(order.id)
+                    self.reactions.order_refunded(order.id)
                 except Exception:  # delivery tasks re-check the order before sending anyway
                     log.exception("order_refunded hook failed", extra={"orderId": order.id})
             return order
@@ -442,12 +463,19 @@ class RefundService:
             if self._lock_holder(order_id):
                 raise DomainError(ErrorCode.CONFLICT, "A refund of this order is in progress.")
 
+        cancelled: list[str] = []
+
         def mutate(order: Order) -> tuple[list[str], list[str]]:
-            return refund_rules.apply_cancel(
+            tickets, upgrades = refund_rules.apply_cancel(
                 order, ticket_ids, upgrade_ids, reason=reason, keep_state=keep_state
             )
+            cancelled[:] = tickets + upgrades
+            return tickets, upgrades
 
-        return self._change_order(order_id, mutate, guard)
+        order = self._change_order(order_id, mutate, guard)
+        if cancelled:
+            self._notify(order_id, refund_rules.cancel_id(order_id, cancelled), 0)
+        return order
 
     # --- webhook -------------------------------------------------------------------------------------
 

@@ -224,7 +224,7 @@ class _LostAnswer(StripeRefunds):
 def test_a_lost_stripe_answer_is_completed_by_the_webhook():
     org, event, order = _card_order(tickets=2)
     app = services()
-    crashing = RefundService(app.store, _LostAnswer(app.settings), app.task_queue, lambda _: 0)
+    crashing = RefundService(app.store, _LostAnswer(app.settings), app.task_queue, app.delivery)
     try:
         crashing.refund(order, [order.tickets[0].id], [], processing_fee=False, promoter_fee=False,
                         reason="lost", by="staff")  # fmt: skip
