@@ -200,28 +200,16 @@ _HEADINGS: dict[TemplateKey, str] = {
 }
 
 
-def ticket_email_context(
-    template: TemplateKey,
-    *,
-    order: Order,
-    event: Event,
-    venue: Venue | None,
-    org: Organization | None,
-    buyer: User | None,
-    qr_url: str,
-    tickets_at: int,
+def show_context(
+    *, event: Event, venue: Venue | None, org: Organization | None, buyer: User | None
 ) -> dict[str, Any]:
-    """Everything the three ticket templates show (R-MSG-3)."""
+    """What every order e-mail shows about who sells (brand), who buys and the show itself —
+    the values the `_head`, `_header`, `_event` and `_footer` partials read."""
     tz = venue_timezone(venue, event)
-    rsvp = order.type == "RSVP" or event.processAs == "RSVP"
     days = _days(event, tz)
     address = venue.address if venue else event.location
     city_state = ", ".join(p for p in ((address.city, address.state) if address else ()) if p)
-    delivery = event.ticketDeliveryType
     return {
-        "template": template,
-        "subject": subject(template, event, tz),
-        "heading": _HEADINGS[template],
         "brand": asdict(brand_of(org)),
         "first_name": (buyer.firstName if buyer else "") or "Guest",
         "event": {
@@ -241,6 +229,30 @@ def ticket_email_context(
             "city_state": city_state,
             "image_url": web_url(venue.imageUrls[0]) if venue and venue.imageUrls else "",
         },
+        "timezone": tz,
+    }
+
+
+def ticket_email_context(
+    template: TemplateKey,
+    *,
+    order: Order,
+    event: Event,
+    venue: Venue | None,
+    org: Organization | None,
+    buyer: User | None,
+    qr_url: str,
+    tickets_at: int,
+) -> dict[str, Any]:
+    """Everything the three ticket templates show (R-MSG-3)."""
+    tz = venue_timezone(venue, event)
+    rsvp = order.type == "RSVP" or event.processAs == "RSVP"
+    delivery = event.ticketDeliveryType
+    return {
+        **show_context(event=event, venue=venue, org=org, buyer=buyer),
+        "template": template,
+        "subject": subject(template, event, tz),
+        "heading": _HEADINGS[template],
         "order": {
             "id": order.id,
             "items": [asdict(i) for i in line_items(order, rsvp, tz)],
@@ -252,5 +264,4 @@ def ticket_email_context(
         "delivery_type": delivery,
         "will_call": delivery != "Digital only",
         "will_call_instructions": event.physicalDeliveryInstructions,
-        "timezone": tz,
     }
