@@ -8,6 +8,11 @@ and their images, and queues one e-mail (send-email -> `send_email`) and one tex
 `send_text`). Each queue hop carries ids only; every handler re-reads the order and does nothing
 for a refunded/cancelled order or a cancelled event. `order_refunded` cancels what is pending.
 
+Refund and cancellation notices (`refund_notice`, R-REF-8, R-CAN-1) take the same send-email
+path, keyed by the refund (`rf_…`) or cancellation (`cn_…`) they tell about, so a retried notice
+sends once. They are the one kind of e-mail a refunded order, or a cancelled event, still gets;
+they need no QR code and carry no calendar. What one notice lists: shared.domain.refund_email.
+
 Exactly-once is impossible across a provider call, so each channel picks its side
 (`deliveries/{orderId}~{key}~{channel}` is claimed in a transaction BEFORE the provider call and
 completed with the provider's message id after it):
@@ -47,6 +52,15 @@ from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_leve
 from shared.domain.phone_numbers import e164
 from shared.domain.ports import Repository
 from shared.domain.qr_images import qr_png
+from shared.domain.refund_email import (
+    REFUND_TEMPLATES,
+    RefundTemplate,
+    cancellation,
+    latest_refund,
+    refund_email_context,
+    refund_template,
+)
+from shared.domain.refund_rules import RefundPlan, RefundRecord
 from shared.domain.tasks import Delivery, Task
 from shared.domain.ticket_codes import TicketIdentity, TicketSigner, new_secret_id
 from shared.domain.ticket_email import TICKET_TEMPLATES, TemplateKey, brand_of, ticket_email_context
@@ -67,6 +81,7 @@ SMS_LEASE = 120
 URL_MARGIN = 2 * DAY
 DEAD_ORDER_STATES = ("Refunded", "Canceled")
 
+EmailTemplate = TemplateKey | RefundTemplate
 TextKind = Literal["tickets", "dayOf"]
 TEXTS: dict[TextKind, str] = {
     "tickets": "Here are your tickets to {event}",
@@ -90,6 +105,10 @@ class DeliveryRecords(Protocol):
     def release(self, record_id: str) -> None: ...
     def assign_secret_id(self, order_id: str, candidate: str) -> str: ...
     def save_qr_urls(self, order_id: str, order_url: str, item_urls: dict[str, str]) -> None: ...
+
+
+class RefundRecords(Protocol):
+    def record(self, refund_id: str) -> RefundRecord | None: ...
 
 
 class TicketImages(Protocol):
@@ -135,6 +154,7 @@ class DeliveryService:
         texts: Callable[[], TextSender],
         email_from: str,
         renderer: EmailRenderer | None = None,
+        refund_records: RefundRecords | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         # Provider clients are factories: the GraphQL function builds this service to enqueue
@@ -145,6 +165,10 @@ class DeliveryService:
         self.images, self.signer, self.mailer, self.texts = images, signer, mailer, texts
         self.email_from = email_from
         self.renderer = renderer or EmailRenderer()
+        # `refunds/{id}`: what exactly one refund covered. Without it a notice lists the order's
+        # latest refund, rebuilt from the order (the same items unless another refund of the
+        # order settled before the notice went out).
+        self.refund_records = refund_records
         self.clock = clock
 
     def now(self) -> int:
@@ -186,8 +210,10 @@ class DeliveryService:
         return cancelled
 
     def refund_notice(self, order_id: str, key: str, refunded_amount: int) -> None:
-        """OrderRefunded (R-REF-8): the refund or cancellation e-mail. Not written yet."""
-        log.info("refund notice not sent: templates pending", extra={"orderId": order_id, "key": key})
+        """OrderRefunded (R-REF-8, R-CAN-1): queue the buyer's `orderRefund` e-mail, or
+        `orderCanceled` when nothing was paid back. `key` names the refund (`rf_…`) or the
+        cancellation (`cn_…`): calling again for the same key queues and sends nothing twice."""
+        self._enqueue_email(order_id, refund_template(refunded_amount), key)
 
     # --- explicit resends (GraphQL) ----------------------------------------------------------
 
@@ -197,6 +223,23 @@ class DeliveryService:
         order = self._order(order_id)
         require_owner_or_level(principal, order.userId, BOX_OFFICE, order.orgId)
         self._enqueue_email(order.id, "orderReceipt", f"receipt-resend~{new_id(10)}")
+        return True
+
+    def resend_refund_notice(self, principal: Principal | None, order_id: str) -> bool:
+        """sendOrderRefundEmail (ADMIN): the order's latest refund notice again — `orderRefund`
+        when money was refunded, else `orderCanceled` when items were cancelled. An explicit
+        request sends again, so it gets a delivery key of its own."""
+        order = self._order(order_id)
+        require_level(principal, ADMIN, order.orgId)
+        if order.refundedAmount > 0:
+            template: RefundTemplate = "orderRefund"
+        elif any(t.state == "Canceled" for t in order.tickets) or any(
+            u.state == "Canceled" for u in order.upgrades
+        ):
+            template = "orderCanceled"
+        else:
+            raise DomainError(ErrorCode.CONFLICT, "This order has not been refunded or canceled.")
+        self._enqueue_email(order.id, template, f"refund-resend~{new_id(10)}")
         return True
 
     def resend_tickets(self, principal: Principal | None, order_id: str) -> bool:
@@ -251,22 +294,29 @@ class DeliveryService:
         return "sent"
 
     def send_email(self, order_id: str, template: str, key: str) -> str:
-        """send-email: one ticket e-mail, at least once (see the module docstring)."""
-        if template not in TICKET_TEMPLATES:
+        """send-email: one ticket, refund or cancellation e-mail, at least once (see the module
+        docstring)."""
+        if template not in TICKET_TEMPLATES and template not in REFUND_TEMPLATES:
             raise invalid("Unknown e-mail template.", "template")
-        template_key: TemplateKey = template  # type: ignore[assignment]  # checked just above
+        template_key: EmailTemplate = template  # type: ignore[assignment]  # checked just above
+        tickets = template_key not in REFUND_TEMPLATES and template_key != "orderReceipt"
         order = self.orders.get(order_id)
         event = self.events.get(order.eventId) if order else None
         if order is None or event is None:
             return "order or event not found"
-        if template_key != "orderReceipt" and (reason := skip_reason(order, event)):
+        if tickets and (reason := skip_reason(order, event)):
             return reason
         buyer = self.users.get(order.userId) if order.userId else None
         to = order.email or (buyer.email if buyer else "")
         if not to:
             return "no e-mail address"
-        if template_key != "orderReceipt" and not order.qrCodeUrl:
+        if tickets and not order.qrCodeUrl:
             raise retry_later("The QR code is not issued yet.")
+        plan: RefundPlan | None = None
+        if template_key in REFUND_TEMPLATES:
+            plan = self._refund_plan(order, template_key, key)
+            if plan is None:
+                return "nothing refunded or canceled"
         record_id = f"{order.id}~{key}~email"
         claim = Delivery(orderId=order.id, channel="email", key=key, template=template_key,
                          status="sending", claimedAt=self.now())  # fmt: skip
@@ -276,7 +326,7 @@ class DeliveryService:
         if outcome == "busy":
             raise retry_later("This e-mail is being sent.")
         try:
-            sent = self.mailer().send(self._compose(template_key, order, event, buyer, to))
+            sent = self.mailer().send(self._compose(template_key, order, event, buyer, to, plan=plan))
         except Exception:
             self.records.release(record_id)  # nothing left the building: a retry may send it
             raise
@@ -369,15 +419,34 @@ class DeliveryService:
             raise not_found("Order")
         return order
 
+    def _refund_plan(self, order: Order, template: str, key: str) -> RefundPlan | None:
+        """What a refund/cancellation notice lists: the refund record named by `key` when it is
+        readable and settled, else what the order shows (see shared.domain.refund_email)."""
+        record = self.refund_records.record(key) if self.refund_records and key.startswith("rf_") else None
+        if record is not None and record.orderId == order.id and record.state == "succeeded":
+            return record.plan
+        if template == "orderRefund":
+            return latest_refund(order)
+        plan = cancellation(order)
+        return plan if plan.ticketAmounts or plan.upgradeAmounts else None
+
     def _compose(
-        self, template: TemplateKey, order: Order, event: Event, buyer: User | None, to: str
-    ) -> Email:
+        self, template: EmailTemplate, order: Order, event: Event, buyer: User | None, to: str, *,
+        plan: RefundPlan | None = None,
+    ) -> Email:  # fmt: skip
         venue = self.venues.get(event.venueId) if event.venueId else None
         org = self.organizations.get(order.orgId)
-        context = ticket_email_context(
-            template, order=order, event=event, venue=venue, org=org, buyer=buyer,
-            qr_url=order.qrCodeUrl, tickets_at=delivery_time(event, order.createdAt),
-        )  # fmt: skip
+        if template == "orderRefund" or template == "orderCanceled":  # noqa: PLR1714 - narrows for mypy
+            if plan is None:
+                raise ValueError("a refund e-mail needs the refund it is about")
+            context = refund_email_context(
+                template, order=order, plan=plan, event=event, venue=venue, org=org, buyer=buyer
+            )
+        else:
+            context = ticket_email_context(
+                template, order=order, event=event, venue=venue, org=org, buyer=buyer,
+                qr_url=order.qrCodeUrl, tickets_at=delivery_time(event, order.createdAt),
+            )  # fmt: skip
         html, text = self.renderer.render(template, context)
         attachments: tuple[Attachment, ...] = ()
         if template in ("orderReceipt", "orderQRCode"):  # the "+ics" templates of R-MSG-2
@@ -415,7 +484,7 @@ class DeliveryService:
         )
         self.records.update_task(task.id, {"cloudTaskName": name})
 
-    def _enqueue_email(self, order_id: str, template: TemplateKey, key: str) -> None:
+    def _enqueue_email(self, order_id: str, template: EmailTemplate, key: str) -> None:
         payload = {"orderId": order_id, "template": template, "key": key}
         self.tasks.enqueue(QUEUE, EMAIL_FUNCTION, payload, key=f"email~{order_id}~{key}")
 

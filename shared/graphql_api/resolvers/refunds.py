@@ -8,8 +8,6 @@ from typing import Any
 from ariadne import SchemaBindable
 from graphql import GraphQLResolveInfo
 
-from shared.domain.permissions import ADMIN, require_level
-from shared.errors import DomainError, ErrorCode
 from shared.graphql_api.context import ctx
 from shared.graphql_api.roots import doc, mutation
 
@@ -73,12 +71,7 @@ def resolve_refund_event_orders(
 @mutation.field("sendOrderRefundEmail")
 def resolve_send_order_refund_email(_: None, info: GraphQLResolveInfo, orderId: str) -> Any:
     c = ctx(info)
-    order = c.services.store.orders.get(orderId)
-    if order is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Order not found.")
-    require_level(c.principal, ADMIN, order.orgId)
-    # The orderRefund / orderCanceled templates are not written yet (see the refund report).
-    raise DomainError(ErrorCode.REFUSED, "Refund e-mails are not available yet.")
+    return c.services.delivery.resend_refund_notice(c.principal, orderId)
 
 
 BINDABLES: list[SchemaBindable] = []
