@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared.domain.listing import contains_text, criterion, matches, paginate
@@ -141,6 +142,35 @@ def adjusted_slots(
     return slots
 
 
+@dataclass(frozen=True)
+class _Pushdown:
+    """Which criteria of an order query Firestore applies itself (the rest are filtered here)."""
+
+    created_from: int | None
+    created_to: int | None
+    event_ids: list[str]
+    in_memory_only: bool
+
+    def limit(self, wanted: int | None) -> int | None:
+        # A Firestore limit is only safe when no candidate can still be dropped in memory.
+        return None if self.in_memory_only else wanted
+
+
+def _pushdown(q: Mapping[str, Any], org_count: int) -> _Pushdown:
+    and_mode = not q.get("any")
+    event_ids = _ids(q.get("eventIds"))
+    push_events = and_mode and org_count == 1 and 0 < len(event_ids) <= IN_QUERY_LIMIT
+    in_memory_only = any(criterion(q.get(k), lambda: True) for k in _MEMORY_CRITERIA)
+    in_memory_only |= bool(event_ids) and not push_events
+    in_memory_only |= not and_mode
+    return _Pushdown(
+        created_from=q.get("startDate") if and_mode else None,
+        created_to=q.get("endDate") if and_mode else None,
+        event_ids=event_ids if push_events else [],
+        in_memory_only=in_memory_only,
+    )
+
+
 class OrderService:
     def __init__(
         self,
@@ -188,44 +218,55 @@ class OrderService:
         if staff_orgs:
             caller.ensure_not_revoked()
 
-        and_mode = not q.get("any")
-        created_from = q.get("startDate") if and_mode else None
-        created_to = q.get("endDate") if and_mode else None
-        event_ids = _ids(q.get("eventIds"))
-        push_events = and_mode and len(staff_orgs) == 1 and 0 < len(event_ids) <= IN_QUERY_LIMIT
-        in_memory_only = any(criterion(q.get(k), lambda: True) for k in _MEMORY_CRITERIA)
-        in_memory_only |= bool(event_ids) and not push_events
-        in_memory_only |= not and_mode
         limit = None
-        if not in_memory_only and pagination and pagination.get("pageSize"):
+        if pagination and pagination.get("pageSize"):
             limit = int(pagination["pageSize"]) * max(1, int(pagination.get("pageNumber") or 1))
-
-        candidates: list[Order] = []
-        for start in range(0, len(staff_orgs), IN_QUERY_LIMIT):
-            candidates += self.orders.find_orders(
-                org_ids=staff_orgs[start : start + IN_QUERY_LIMIT],
-                event_ids=event_ids if push_events else (),
-                created_from=created_from,
-                created_to=created_to,
-                limit=limit,
-            )
+        candidates = self._org_candidates(q, staff_orgs, limit)
         if own_orgs is None or own_orgs:
+            plan = _pushdown(q, len(staff_orgs))
             mine = self.orders.find_orders(
                 user_id=caller.user_id,
-                created_from=created_from,
-                created_to=created_to,
-                limit=limit if own_orgs is None else None,
+                created_from=plan.created_from,
+                created_to=plan.created_to,
+                limit=plan.limit(limit) if own_orgs is None else None,
             )
             candidates += [o for o in mine if own_orgs is None or o.orgId in own_orgs]
+        found = self._matching(candidates, q)
+        return paginate(newest_first(found), pagination)
 
+    def matching_org_orders(
+        self, org_id: str, query: Mapping[str, Any] | None, limit: int | None = None
+    ) -> list[Order]:
+        """The org's orders matching `query` with the `orders` criteria, newest first (reports).
+        `query.orgId` is not read and nothing is authorized here: the caller has checked its
+        level in `org_id`. `limit` caps what Firestore returns when it applies every criterion
+        itself; with in-memory criteria every candidate is read, as for `orders`."""
+        q = without_nones(query)
+        return newest_first(self._matching(self._org_candidates(q, [org_id], limit), q))
+
+    def _org_candidates(self, q: Mapping[str, Any], org_ids: list[str], limit: int | None) -> list[Order]:
+        """Orders of `org_ids` with the criteria Firestore applies itself (30 orgs per query)."""
+        plan = _pushdown(q, len(org_ids))
+        candidates: list[Order] = []
+        for start in range(0, len(org_ids), IN_QUERY_LIMIT):
+            candidates += self.orders.find_orders(
+                org_ids=org_ids[start : start + IN_QUERY_LIMIT],
+                event_ids=plan.event_ids,
+                created_from=plan.created_from,
+                created_to=plan.created_to,
+                limit=plan.limit(limit),
+            )
+        return candidates
+
+    def _matching(self, candidates: list[Order], q: Mapping[str, Any]) -> list[Order]:
+        """The candidates that pass every criterion; buyers are read (batched) only for a text search."""
         users: dict[str, User] = {}
         profiles: dict[str, UserProfile] = {}
         if (q.get("userQuery") or "").strip():
             buyer_ids = list(dict.fromkeys(o.userId for o in candidates if o.userId))
             users = self.catalog.users.get_many(buyer_ids)  # one batched read each
             profiles = self.catalog.user_profiles.get_many(buyer_ids)
-        found = [o for o in candidates if listed(o, q, users.get(o.userId), profiles.get(o.userId))]
-        return paginate(newest_first(found), pagination)
+        return [o for o in candidates if listed(o, q, users.get(o.userId), profiles.get(o.userId))]
 
     def order_details(self, principal: Principal | None, event_id: str | None) -> dict[str, Any]:
         """R-SCAN-6 for SCANNER+ of the event's org: items of Active orders sold / scanned."""
