@@ -1,0 +1,49 @@
+"""CSV reports in Cloud Storage (SPEC R-RP-1/2): private objects, handed out as short-lived
+signed URLs.
+
+Reports hold buyers' names, e-mails and phone numbers, so they go to the private tickets bucket
+(uniform access, public access prevented, data-access audit logs) under `reports/<orgId>/`, never
+to a public place. The client and the URL signing (IAM signBlob in production, a throwaway key
+for the emulator) are the ticket-image adapter's: one way to sign in the code base.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.api_core import exceptions as google_exceptions
+
+from shared.adapters.ticket_storage import CloudTicketStorage
+from shared.settings import Settings
+
+
+class ReportStorageError(RuntimeError):
+    """Cloud Storage refused or failed the upload."""
+
+
+class CloudReportStorage(CloudTicketStorage):
+    def __init__(self, settings: Settings, bucket: str | None = None) -> None:
+        super().__init__(settings)
+        self.bucket = bucket or settings.tickets_bucket
+
+    def put_csv(self, name: str, data: bytes, filename: str) -> None:
+        blob = self.client.bucket(self.bucket).blob(name)
+        blob.cache_control = "private, no-store"
+        # The browser saves the download under a readable name instead of the random object id.
+        blob.content_disposition = f'attachment; filename="{filename}"'
+        try:
+            blob.upload_from_string(data, content_type="text/csv; charset=utf-8")
+        except google_exceptions.GoogleAPICallError as error:
+            raise ReportStorageError(f"upload of {name} failed: {error}") from error
+
+    def report_url(self, name: str, expires_at: int) -> str:
+        """A V4 signed GET URL (reports are fetched right away; V4 caps links at 7 days)."""
+        blob = self.client.bucket(self.bucket).blob(name)
+        return str(
+            blob.generate_signed_url(
+                expiration=datetime.fromtimestamp(expires_at, UTC),
+                method="GET",
+                version="v4",
+                **self._signing(),
+            )
+        )
