@@ -11,8 +11,10 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.adapters.customer_metrics_store import FirestoreCustomerMetrics
 from shared.adapters.inventory_store import FirestoreInventory
 from shared.adapters.io_stats import record_reads, record_writes
+from shared.domain import customer_metrics
 from shared.domain.inventory import Allocation, StockKey
 from shared.domain.models import Order
 from shared.domain.reservations import AlreadyRecordedError, CodeClaim, Reservation, StaleReservationError
@@ -26,6 +28,7 @@ class FirestoreCheckoutStore:
         self.reservations = client.collection("reservations")
         self.orders = client.collection("orders")
         self.code_uses = client.collection("codeUses")
+        self.metrics = FirestoreCustomerMetrics(client)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -127,13 +130,14 @@ class FirestoreCheckoutStore:
         claims: list[CodeClaim],
     ) -> Order:
         """Box-office and free orders: take the stock and the buyer's code uses and write the
-        order, in one batch."""
+        order (and count it in the buyer's metrics), in one batch."""
         ref = self.orders.document(order.id)
         order.codeUses = [c.doc_id for c in claims]
 
         def write(batch: firestore.WriteBatch, _: Allocation) -> None:
             self._claim_uses(batch, claims)
             batch.create(ref, order.doc())
+            self.metrics.add(batch, customer_metrics.purchase(order))
 
         try:
             self.inventory.take(event_id, shard_count, wants, extra_writes=write)
@@ -148,7 +152,8 @@ class FirestoreCheckoutStore:
         record_writes(1)
 
     def fulfil(self, reservation: Reservation, version: Any, order: Order) -> None:
-        """Write the order and mark the reservation fulfilled, only if nobody touched it since."""
+        """Write the order (counted in the buyer's metrics) and mark the reservation fulfilled,
+        only if nobody touched it since."""
         batch = self.client.batch()
         batch.create(self.orders.document(order.id), order.doc())
         batch.update(
@@ -156,8 +161,9 @@ class FirestoreCheckoutStore:
             {"state": "fulfilled", "orderId": order.id},
             option=self.client.write_option(last_update_time=version),
         )
+        self.metrics.add(batch, customer_metrics.purchase(order))
         self._commit(batch)
-        record_writes(2)
+        record_writes(len(batch))
 
     def _guard(
         self, batch: firestore.WriteBatch, reservation_id: str, expected: str, fields: dict[str, Any]

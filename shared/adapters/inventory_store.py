@@ -105,7 +105,7 @@ class FirestoreInventory:
             batch.commit()
         except (google_exceptions.FailedPrecondition, google_exceptions.Aborted, google_exceptions.NotFound):
             return False
-        record_writes(len(shards) + (1 if extra_writes else 0))
+        record_writes(len(batch))  # the shards and every write the caller added
         return True
 
     def _retrying(self, attempt: Callable[[], R | None]) -> R:

@@ -154,7 +154,6 @@ class Metrics(Identified):
     orgId: str
     createdAt: int
     eventIds: list[str] = Field(default_factory=list)
-    yearOf: int = 0  # calendar year the yearToDate counters belong to (reset when it changes)
     lifeTimeValue: int = 0
     yearToDateValue: int = 0
     lifeTimeValueRefunded: int = 0
@@ -175,6 +174,31 @@ class Metrics(Identified):
     yearToDateOrdersRefunded: int = 0
 
 
+class MetricCounters(Model):
+    """One group of customer counters (SPEC 3.12): life-time, or one calendar year."""
+
+    value: int = 0
+    valueRefunded: int = 0
+    valueComped: int = 0
+    ticketsPurchased: int = 0
+    ticketsRefunded: int = 0
+    upgradesPurchased: int = 0
+    upgradesRefunded: int = 0
+    ordersPurchased: int = 0
+    ordersRefunded: int = 0
+
+
+class OrgMetrics(Model):
+    """`userProfiles/{id}.metricsByOrg.<orgId>`: one buyer's counters in one organization, kept
+    with increments (shared.domain.customer_metrics); GraphQL shows them as `metrics`."""
+
+    orgId: str = ""
+    createdAt: int = 0  # first order in this org (kept with a minimum transform)
+    eventIds: list[str] = Field(default_factory=list)
+    lifeTime: MetricCounters = Field(default_factory=MetricCounters)
+    years: dict[str, MetricCounters] = Field(default_factory=dict)
+
+
 class UserProfile(Identified):
     userId: str
     firstName: str = ""
@@ -189,7 +213,8 @@ class UserProfile(Identified):
     venueIds: list[str] = Field(default_factory=list)
     artistIds: list[str] = Field(default_factory=list)
     address: Address | None = None
-    metrics: list[Metrics] = Field(default_factory=list)
+    metrics: list[Metrics] = Field(default_factory=list)  # as the original stored them (legacy)
+    metricsByOrg: dict[str, OrgMetrics] = Field(default_factory=dict)
 
 
 class Role(Identified):
@@ -627,6 +652,8 @@ class Order(Identified):
     parentSeasonOrderId: str = ""
     # Not in GraphQL: the buyer's per-code use counters this order holds (released on refund).
     codeUses: list[str] = Field(default_factory=list)
+    # Not in GraphQL: the refund claimed on this order and not settled yet (shared.adapters.refund_store).
+    refundPending: str = ""
     # Not in GraphQL: set by Stripe's charge.dispute.created webhook.
     disputed: bool = False
     disputeId: str = ""

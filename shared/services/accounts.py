@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from shared.domain import customer_metrics
 from shared.domain.identity import IdentityService
 from shared.domain.listing import contains_text, criterion, matches, paginate
-from shared.domain.models import ROLE_LEVELS, Event, Order, Organization, Role, User, UserProfile
+from shared.domain.models import ROLE_LEVELS, Event, Metrics, Order, Organization, Role, User, UserProfile
 from shared.domain.permissions import (
     ADMIN,
     BOX_OFFICE,
@@ -219,6 +220,17 @@ class AccountService:
             return True
         return any(principal.level_in(org_id) >= BOX_OFFICE for org_id in profile.orgIds)
 
+    def visible_metrics(self, principal: Principal | None, profile: UserProfile) -> list[Metrics]:
+        """SPEC 3.12 metrics of a profile: the buyer sees every org's, staff only their orgs'
+        (a profile can be reached through several paths; this is the one place that scopes it)."""
+        if principal is None:
+            return []
+        if principal.user_id == profile.userId or principal.is_super_user:
+            org_ids = profile.orgIds
+        else:
+            org_ids = [o for o in profile.orgIds if principal.level_in(o) >= BOX_OFFICE]
+        return customer_metrics.metrics_view(profile, org_ids, int(self.clock()))
+
     def update_basic_user_info(
         self,
         principal: Principal | None,
@@ -249,7 +261,10 @@ class AccountService:
             timezone = profile.address.timezone if profile.address else ""
             fields["address"] = {**fields["address"], "timezone": timezone}
         updated = build(UserProfile, {**profile.doc(), **fields}, "userProfile")
-        return self.store.user_profiles.save(updated)
+        # Only the changed fields: a whole-document save could undo a purchase's metrics
+        # increments committed between our read and this write.
+        self.store.user_profiles.update(profile.id, {k: updated.doc()[k] for k in fields})
+        return updated
 
     def update_preferred_login(self, principal: Principal | None, preferred_login: str) -> User:
         caller = require_user(principal)
@@ -607,7 +622,11 @@ def _customer_listed(profile: UserProfile, query: Mapping[str, Any]) -> bool:
 def _scoped_to_org(profile: UserProfile, org_id: str) -> UserProfile:
     """What one org's staff see of a customer: their org only, not the buyer's other orgs."""
     return profile.model_copy(
-        update={"orgIds": [org_id], "metrics": [m for m in profile.metrics if m.orgId == org_id]}
+        update={
+            "orgIds": [org_id],
+            "metrics": [m for m in profile.metrics if m.orgId == org_id],
+            "metricsByOrg": {k: v for k, v in profile.metricsByOrg.items() if k == org_id},
+        }
     )
 
 

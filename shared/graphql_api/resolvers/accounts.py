@@ -7,7 +7,7 @@ from typing import Any
 from ariadne import ObjectType, SchemaBindable
 from graphql import GraphQLResolveInfo
 
-from shared.domain.models import Organization
+from shared.domain.models import Organization, UserProfile
 from shared.graphql_api.context import ctx
 from shared.graphql_api.roots import doc, docs, mutation, query
 from shared.services.accounts import replaced_by_firebase
@@ -228,6 +228,13 @@ def resolve_user_role(user: dict[str, Any], info: GraphQLResolveInfo) -> Any:
 async def resolve_profile_user(profile: dict[str, Any], info: GraphQLResolveInfo) -> Any:
     user_id = profile.get("userId")
     return doc(await ctx(info).loaders.users.load(str(user_id))) if user_id else None
+
+
+@profile_type.field("metrics")
+@profile_admin_type.field("metrics")
+def resolve_profile_metrics(profile: dict[str, Any], info: GraphQLResolveInfo) -> Any:
+    c = ctx(info)
+    return docs(c.services.accounts.visible_metrics(c.principal, UserProfile.model_validate(profile)))
 
 
 @organization_type.field("user")
