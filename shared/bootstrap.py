@@ -19,12 +19,14 @@ from shared.adapters.fee_store import FirestoreFeeWriter
 from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
 from shared.adapters.order_store import FirestoreOrderStore
+from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
 from shared.domain.identity import IdentityService
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
 from shared.services.accounts import AccountService
+from shared.services.analytics import AnalyticsService
 from shared.services.catalog import CatalogService
 from shared.services.checkout import CheckoutService
 from shared.services.delivery import DeliveryService
@@ -33,6 +35,7 @@ from shared.services.fees import FeeService
 from shared.services.mailer import FallbackMailer
 from shared.services.orders import OrderService
 from shared.services.refunds import RefundService
+from shared.services.reports import ReportService
 from shared.services.roles import RoleService
 from shared.services.scanning import ScanService, signing_keys
 from shared.services.stripe_webhooks import StripeWebhookService
@@ -40,6 +43,7 @@ from shared.services.texting import TextSender
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from shared.adapters.report_storage import CloudReportStorage
     from shared.services.delivery import TicketImages
 
 T = TypeVar("T")
@@ -112,7 +116,9 @@ class Services:
 
     @cached_property
     def refunds(self) -> RefundService:
-        return RefundService(self.store, StripeRefunds(self.settings), self.task_queue, self.delivery)
+        store = self.store
+        records = FirestoreRefundStore(store.client, store.inventory, store.checkout, store.checkout.metrics)
+        return RefundService(store, records, StripeRefunds(self.settings), self.task_queue, self.delivery)
 
     @cached_property
     def events(self) -> EventService:
@@ -127,6 +133,18 @@ class Services:
     @cached_property
     def orders(self) -> OrderService:
         return OrderService(self.store, self.order_store, live_events=self.events.live)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        settings = self.settings
+
+        def storage() -> CloudReportStorage:
+            # Imported when first used: google.cloud.storage would add to every cold start.
+            from shared.adapters.report_storage import CloudReportStorage
+
+            return CloudReportStorage(settings)
+
+        return ReportService(self.store, self.orders.matching_org_orders, _once(storage))
 
     @cached_property
     def scanning(self) -> ScanService:
@@ -166,6 +184,10 @@ class Services:
             images=_once(images), signer=_once(signer), mailer=_once(mailer), texts=_once(texts),
             email_from=settings.email_from,
         )  # fmt: skip
+
+    @cached_property
+    def analytics(self) -> AnalyticsService:
+        return AnalyticsService(self.store)
 
 
 def _once(factory: Callable[[], T]) -> Callable[[], T]:

@@ -10,8 +10,11 @@ A refund moves money, so it is recorded before Stripe is asked and settled exact
    metadata `refundId` (by payment_intent, or by charge for legacy `ch_` orders).
 3. Settlement — from Stripe's answer, or from the `charge.refunded` / `charge.refund.updated`
    webhook when that answer was lost — applies the stored plan to the order, gives stock (and,
-   once the order is fully Refunded/Canceled, the promotion uses) back and deletes the lock, in
-   one compare-and-set batch guarded by the record still being `pending`.
+   once the order is fully Refunded/Canceled, the promotion uses) back, adds the refund to the
+   buyer's metrics (R-USR-7) and deletes the lock, in one compare-and-set batch guarded by the
+   record still being `pending` (shared.adapters.refund_store).
+4. After it commits, the buyer is told (`refund_notice`, keyed by the refund id) and, once nothing
+   of the order is live, its pending ticket deliveries are cancelled.
 A request finding its record still pending (answer lost, or a duplicate in flight) re-asks Stripe
 with the same key once the record is older than RESUME_AFTER seconds; Stripe answers with the
 same refund, never a second one.
@@ -23,22 +26,25 @@ Refund-all (`refundEventOrders`) fans out one Cloud Task per order (`refunds` qu
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from google.api_core import exceptions as google_exceptions
-from google.cloud import firestore
-
-from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.refund_store import (
+    AlreadySettledError,
+    FirestoreRefundStore,
+    OrderChange,
+    Settlement,
+    StaleOrderError,
+)
 from shared.adapters.stripe_payments import RefundState, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
-from shared.domain import inventory, refund_rules
+from shared.domain import customer_metrics, inventory, refund_rules
 from shared.domain.models import Event, Order
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level
-from shared.domain.refund_rules import DEFAULT_REFUND_ALL_REASON, NO_CHARGE_METHODS, RefundPlan, RefundRecord
+from shared.domain.refund_rules import DEFAULT_REFUND_ALL_REASON, NO_CHARGE_METHODS, RefundRecord
 from shared.errors import DomainError, ErrorCode
 
 log = logging.getLogger("sellout.refunds")
@@ -64,39 +70,31 @@ class RefundReactions(Protocol):
         `key` names this refund or cancellation; the same key sends at most one e-mail."""
 
 
-class _StaleError(Exception):
-    """The order changed since we planned: re-read and plan again."""
+@dataclass
+class _Applied:
+    """What applying a refund or cancellation to an order newly did."""
 
-
-class _AlreadySettledError(Exception):
-    """Someone else settled (or failed) the refund first."""
-
-
-def _order_fields(order: Order) -> dict[str, Any]:
-    doc = order.doc()
-    keys = ("tickets", "upgrades", "state", "refundedAmount", "refundReason", "cancelReason")
-    return {k: doc[k] for k in (*keys, "processingFee", "promoterFee")}
+    tickets: list[str]
+    upgrades: list[str]
+    metrics: customer_metrics.MetricsChange | None = None
 
 
 class RefundService:
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the service's collaborators, wired once in bootstrap
         self,
         store: Any,
+        records: FirestoreRefundStore,
         payments: StripeRefunds,
         tasks: CloudTaskQueue,
         reactions: RefundReactions,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.client: firestore.Client = store.client
+        self.records = records
         self.payments = payments
         self.tasks = tasks
         self.reactions = reactions
         self.clock = clock
-        self.orders = self.client.collection("orders")
-        self.records = self.client.collection("refunds")
-        self.locks = self.client.collection("refundLocks")
-        self.runs = self.client.collection("refundRuns")
 
     def now(self) -> int:
         return int(self.clock())
@@ -110,9 +108,7 @@ class RefundService:
         return order  # type: ignore[no-any-return]
 
     def record(self, refund_id: str) -> RefundRecord | None:
-        snapshot = self.records.document(refund_id).get()
-        record_reads(1)
-        return RefundRecord.model_validate(snapshot.to_dict()) if snapshot.exists else None
+        return self.records.record(refund_id)
 
     def _per_order_discount(self, order: Order, event: Event | None) -> bool:
         if not order.discountCode or event is None:
@@ -195,31 +191,14 @@ class RefundService:
         return self._ask_stripe(record)
 
     def _claim(self, record: RefundRecord, *, replacing: bool) -> bool:
-        """Create the pending record and the order's refund lock atomically; False when the lock
-        (or this very record) already exists."""
-        batch = self.client.batch()
-        batch.create(
-            self.locks.document(record.orderId), {"refundId": record.id, "createdAt": record.createdAt}
-        )
-        if replacing:
-            batch.set(self.records.document(record.id), record.doc())
-        else:
-            batch.create(self.records.document(record.id), record.doc())
-        try:
-            batch.commit()
-        except google_exceptions.AlreadyExists:
-            return False
-        record_writes(2)
-        return True
+        return self.records.claim(record, replacing=replacing)
 
     def _after_lost_claim(self, record: RefundRecord) -> Order:
         """Someone holds the order's refund lock: the same refund (wait for it / resume it) or
         another one (refuse, unless it is stale: then finish it first and refuse politely)."""
         deadline = time.monotonic() + WAIT_FOR_PEER
         while time.monotonic() < deadline:
-            lock = self.locks.document(record.orderId).get()
-            record_reads(1)
-            holder = str((lock.to_dict() or {}).get("refundId", "")) if lock.exists else ""
+            holder = self.records.lock_holder(record.orderId)
             mine = self.record(record.id)
             if mine is not None and mine.state == "succeeded":
                 return self._order(record.orderId)
@@ -244,17 +223,12 @@ class RefundService:
         if self.now() - record.createdAt < RESUME_AFTER:
             return (
                 self._after_lost_claim(record)
-                if self._lock_holder(record.orderId)
+                if self.records.lock_holder(record.orderId)
                 else self._order(record.orderId)
             )
         if not record.stripeAccount:
             return self._settle_or_current(record.id, "api")
         return self._ask_stripe(record)
-
-    def _lock_holder(self, order_id: str) -> str:
-        lock = self.locks.document(order_id).get()
-        record_reads(1)
-        return str((lock.to_dict() or {}).get("refundId", "")) if lock.exists else ""
 
     def _ask_stripe(self, record: RefundRecord) -> Order:
         try:
@@ -297,21 +271,7 @@ class RefundService:
 
     def mark_failed(self, refund_id: str, reason: str) -> None:
         """A refund that will not happen: the record says why and the order's lock is freed."""
-        snapshot = self.records.document(refund_id).get()
-        if not snapshot.exists or (snapshot.to_dict() or {}).get("state") != "pending":
-            return
-        order_id = str((snapshot.to_dict() or {})["orderId"])
-        batch = self.client.batch()
-        batch.update(
-            snapshot.reference,
-            {"state": "failed", "failureReason": reason, "settledAt": self.now()},
-            option=self.client.write_option(last_update_time=snapshot.update_time),
-        )
-        if self._lock_holder(order_id) == refund_id:
-            batch.delete(self.locks.document(order_id))
-        with contextlib.suppress(google_exceptions.FailedPrecondition):
-            batch.commit()
-            record_writes(2)
+        self.records.mark_failed(refund_id, reason, self.now())
 
     # --- settlement --------------------------------------------------------------------------------
 
@@ -323,29 +283,26 @@ class RefundService:
 
     def settle(self, record: RefundRecord, by: str, stripe_refund_id: str = "") -> Order | None:
         """Apply a pending refund to its order, once. None when it was already settled."""
-        record_ref = self.records.document(record.id)
-        plan: RefundPlan = record.plan
+        fields: dict[str, Any] = {"state": "succeeded", "settledAt": self.now(), "settledBy": by}
+        if stripe_refund_id:
+            fields["stripeRefundId"] = stripe_refund_id
 
-        def guard(batch: firestore.WriteBatch) -> None:
-            snapshot = record_ref.get()
-            record_reads(1)
-            if (snapshot.to_dict() or {}).get("state") != "pending":
-                raise _AlreadySettledError
-            fields = {"state": "succeeded", "settledAt": self.now(), "settledBy": by}
-            if stripe_refund_id:
-                fields["stripeRefundId"] = stripe_refund_id
-            batch.update(
-                record_ref, fields, option=self.client.write_option(last_update_time=snapshot.update_time)
+        def mutate(order: Order) -> _Applied:
+            was_refunded = order.state == "Refunded"
+            tickets, upgrades = refund_rules.apply_plan(
+                order, record.plan, by=record.createdBy, at=record.createdAt
             )
-            if self._lock_holder(record.orderId) == record.id:
-                batch.delete(self.locks.document(record.orderId))
-
-        def mutate(order: Order) -> tuple[list[str], list[str]]:
-            return refund_rules.apply_plan(order, plan, by=record.createdBy, at=record.createdAt)
+            if order.refundPending == record.id:
+                order.refundPending = ""
+            metrics = customer_metrics.refund(
+                order, amount=record.amount, tickets=len(tickets), upgrades=len(upgrades),
+                became_refunded=not was_refunded and order.state == "Refunded", at=self.now(),
+            )  # fmt: skip
+            return _Applied(tickets, upgrades, metrics)
 
         try:
-            order = self._change_order(record.orderId, mutate, guard)
-        except _AlreadySettledError:
+            order, _ = self._change_order(record.orderId, mutate, settlement=Settlement(record, fields))
+        except AlreadySettledError:
             return None
         self._notify(record.orderId, record.id, record.amount)
         return order
@@ -359,52 +316,35 @@ class RefundService:
     def _change_order(
         self,
         order_id: str,
-        mutate: Callable[[Order], tuple[list[str], list[str]]],
-        guard: Callable[[firestore.WriteBatch], None],
-    ) -> Order:
+        mutate: Callable[[Order], _Applied],
+        *,
+        settlement: Settlement | None = None,
+        refuse_while_refunding: bool = False,
+    ) -> tuple[Order, _Applied]:
         """Change the order, give back the stock of the items it newly cancels (and its codes when
-        it just died), with `guard`'s writes, atomically; re-planned when the order moved."""
+        it just died), with the settlement and metrics of the change, atomically; re-planned when
+        the order moved meanwhile."""
         for _ in range(20):
-            snapshot = self.orders.document(order_id).get()
-            record_reads(1)
-            if not snapshot.exists:
+            found = self.records.order(order_id)
+            if found is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "Order not found.")
-            order = Order.model_validate(snapshot.to_dict())
+            order, version = found
+            if refuse_while_refunding and order.refundPending:
+                raise DomainError(ErrorCode.CONFLICT, "A refund of this order is in progress.")
             was_dead = refund_rules.is_dead(order)
-            new_tickets, new_upgrades = mutate(order)
+            applied = mutate(order)
+            died = not was_dead and refund_rules.is_dead(order)
             event = self.store.events.get(order.eventId) if order.eventId else None
-            units = self._units(
-                order, event, new_tickets, new_upgrades, died=not was_dead and refund_rules.is_dead(order)
-            )
-            return_codes = not was_dead and refund_rules.is_dead(order)
-            version = snapshot.update_time
-
-            def writes(batch: firestore.WriteBatch, order: Order = order, version: Any = version,
-                       return_codes: bool = return_codes) -> None:  # fmt: skip
-                current = self.orders.document(order_id).get()
-                record_reads(1)
-                if current.update_time != version:
-                    raise _StaleError
-                guard(batch)
-                batch.update(
-                    self.orders.document(order_id), _order_fields(order),
-                    option=self.client.write_option(last_update_time=version),
-                )  # fmt: skip
-                if return_codes:
-                    self.store.checkout.return_uses(batch, order.codeUses)
-
+            change = OrderChange(
+                order=order, version=version, event_id=event.id if event else "",
+                shard_count=event.inventoryShards if event else 0,
+                units=self._units(order, event, applied.tickets, applied.upgrades, died=died),
+                return_code_uses=died, settlement=settlement, metrics=applied.metrics,
+            )  # fmt: skip
             try:
-                if event is not None:
-                    self.store.inventory.return_units(
-                        event.id, event.inventoryShards, units, extra_writes=writes
-                    )
-                else:
-                    batch = self.client.batch()
-                    writes(batch)
-                    batch.commit()
-            except (_StaleError, google_exceptions.FailedPrecondition):
+                self.records.commit(change)
+            except StaleOrderError:
                 continue
-            record_writes(1)
             if not any(t.state == "Active" for t in order.tickets) and not any(
                 u.state == "Active" for u in order.upgrades
             ):
@@ -412,7 +352,7 @@ class RefundService:
                     self.reactions.order_refunded(order.id)
                 except Exception:  # delivery tasks re-check the order before sending anyway
                     log.exception("order_refunded hook failed", extra={"orderId": order.id})
-            return order
+            return order, applied
         raise DomainError(ErrorCode.BUSY, "The order is busy. Please try again.")
 
     @staticmethod
@@ -459,21 +399,15 @@ class RefundService:
         self, order_id: str, ticket_ids: Sequence[str], upgrade_ids: Sequence[str], *, reason: str,
         keep_state: bool = False,
     ) -> Order:  # fmt: skip
-        def guard(_: firestore.WriteBatch) -> None:
-            if self._lock_holder(order_id):
-                raise DomainError(ErrorCode.CONFLICT, "A refund of this order is in progress.")
-
-        cancelled: list[str] = []
-
-        def mutate(order: Order) -> tuple[list[str], list[str]]:
-            tickets, upgrades = refund_rules.apply_cancel(
-                order, ticket_ids, upgrade_ids, reason=reason, keep_state=keep_state
+        def mutate(order: Order) -> _Applied:
+            return _Applied(
+                *refund_rules.apply_cancel(
+                    order, ticket_ids, upgrade_ids, reason=reason, keep_state=keep_state
+                )
             )
-            cancelled[:] = tickets + upgrades
-            return tickets, upgrades
 
-        order = self._change_order(order_id, mutate, guard)
-        if cancelled:
+        order, applied = self._change_order(order_id, mutate, refuse_while_refunding=True)
+        if cancelled := applied.tickets + applied.upgrades:
             self._notify(order_id, refund_rules.cancel_id(order_id, cancelled), 0)
         return order
 
@@ -492,7 +426,7 @@ class RefundService:
                 log.error(
                     "settled refund failed at Stripe", extra={"refundId": record.id, "stripe": refund.id}
                 )
-                self.records.document(record.id).update({"stripeStatus": refund.status})
+                self.records.flag_stripe_status(record.id, refund.status)
                 return f"refund {record.id} failed after settlement (flagged)"
             return f"refund {record.id} already {record.state}"
         if refund.status in SETTLE_STATUSES:
@@ -533,21 +467,19 @@ class RefundService:
             return response
         caller.ensure_not_revoked()
         reason = reason or DEFAULT_REFUND_ALL_REASON
-        run = self.runs.document(event_id)
-        run.set({"eventId": event_id, "startedAt": self.now(), "startedBy": caller.user_id,
-                 "refundReason": reason, "eventType": event_type or "", "orders": len(live),
-                 "state": "running"}, merge=True)  # fmt: skip
+        self.records.start_run(
+            event_id,
+            {"eventId": event_id, "startedAt": self.now(), "startedBy": caller.user_id,
+             "refundReason": reason, "eventType": event_type or "", "orders": len(live),
+             "state": "running"},
+        )  # fmt: skip
         for order in live:
-            with contextlib.suppress(google_exceptions.AlreadyExists):
-                run.collection("orders").document(order.id).create(
-                    {"state": "queued", "queuedAt": self.now()}
-                )
+            self.records.queue_run_order(event_id, order.id, self.now())
             payload = {"eventId": event_id, "orderId": order.id, "refundReason": reason,
                        "eventType": event_type or "", "by": caller.user_id}  # fmt: skip
             self.tasks.enqueue(
                 QUEUE, FUNCTION, payload, path=TASK_PATH, key=f"refund-all~{event_id}~{order.id}"
             )
-        record_writes(len(live) + 2)
         self.store.events.update(event_id, {"cancel": True})
         return response
 
@@ -555,7 +487,6 @@ class RefundService:
         """One order of a refund-all run. Idempotent: a Refunded order (or one whose refund is the
         same record) is done already. Permanent refusals are recorded and answered as done."""
         event_id, order_id = str(payload.get("eventId", "")), str(payload.get("orderId", ""))
-        status = self.runs.document(event_id).collection("orders").document(order_id)
         try:
             order = self._order(order_id)
             if order.eventId != event_id:
@@ -575,16 +506,16 @@ class RefundService:
                 outcome = "done"
         except DomainError as error:
             if error.code not in PERMANENT:
-                status.set({"state": "retrying", "error": error.message, "at": self.now()}, merge=True)
+                self.records.set_run_order(
+                    event_id, order_id, {"state": "retrying", "error": error.message, "at": self.now()}
+                )
                 raise
-            status.set({"state": "failed", "error": error.message, "at": self.now()}, merge=True)
+            self.records.set_run_order(
+                event_id, order_id, {"state": "failed", "error": error.message, "at": self.now()}
+            )
             return f"failed: {error.message}"
-        status.set({"state": outcome, "at": self.now()}, merge=True)
+        self.records.set_run_order(event_id, order_id, {"state": outcome, "at": self.now()})
         return outcome
 
     def run_status(self, event_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for snapshot in self.runs.document(event_id).collection("orders").stream():
-            state = str((snapshot.to_dict() or {}).get("state", ""))
-            counts[state] = counts.get(state, 0) + 1
-        return counts
+        return self.records.run_counts(event_id)

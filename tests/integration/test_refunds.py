@@ -7,10 +7,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import requests
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from emulator import config
+from shared.adapters.refund_store import OrderChange, StaleOrderError
 from shared.adapters.stripe_payments import StripeRefunds
 from shared.bootstrap import services
 from shared.domain import refund_rules
@@ -224,7 +226,9 @@ class _LostAnswer(StripeRefunds):
 def test_a_lost_stripe_answer_is_completed_by_the_webhook():
     org, event, order = _card_order(tickets=2)
     app = services()
-    crashing = RefundService(app.store, _LostAnswer(app.settings), app.task_queue, app.delivery)
+    crashing = RefundService(
+        app.store, app.refunds.records, _LostAnswer(app.settings), app.task_queue, app.delivery
+    )
     try:
         crashing.refund(order, [order.tickets[0].id], [], processing_fee=False, promoter_fee=False,
                         reason="lost", by="staff")  # fmt: skip
@@ -311,3 +315,28 @@ def test_refund_all_fans_out_per_order_and_twice_refunds_each_order_once():
     assert status.get("failed", 0) == 0
     again = data_of(admin.gql(REFUND_ALL, {"e": event.id, "d": True}))["refundEventOrders"]
     assert again["allRefunded"] is True and again["refundCount"] == 0 and again["refundAmount"] == 0
+
+
+def test_a_cancel_planned_before_a_refund_was_claimed_cannot_commit_after_it():
+    org = connected_org()
+    event = on_sale_event(org)
+    order = _cash_order(org, event, tickets=2)
+    app = services()
+    records = app.refunds.records
+    planned, version = records.order(order.id) or (None, None)
+    assert planned is not None
+    refund_rules.apply_cancel(planned, [], [], reason="too late")  # the cancel, planned...
+    record = refund_rules.RefundRecord(
+        _id="rf_race", orderId=order.id, orgId=org.id, amount=4500, createdAt=int(time.time()), createdBy="x",
+        plan=refund_rules.RefundPlan(orderId=order.id, ticketAmounts={order.tickets[0].id: 4500}),
+    )  # fmt: skip
+    assert records.claim(record, replacing=False)  # ...then a refund is claimed...
+    with pytest.raises(StaleOrderError):  # ...so the cancel's compare-and-set fails,
+        records.commit(OrderChange(order=planned, version=version))
+    error = error_of(clerk(org).gql(CANCEL, {"o": order.id}))  # and its retry sees the refund
+    assert error["extensions"]["errorCode"] == "CONFLICT"
+    assert _order(order.id).state == "Active"
+    app.refunds.settle(record, "api")
+    assert _order(order.id).refundPending == ""
+    data_of(clerk(org).gql(CANCEL, {"o": order.id}))
+    assert [t.state for t in _order(order.id).tickets] == ["Canceled", "Canceled"]

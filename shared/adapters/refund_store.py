@@ -1,0 +1,216 @@
+"""Firestore side of refunds and cancellations (the flow is in shared.services.refunds):
+`refunds/{refundId}` records, the per-order lock `refundLocks/{orderId}`, and the one atomic
+write that changes an order together with the stock, promotion uses and customer metrics it
+gives back — compare-and-set on the order's update time, so two changes never interleave.
+
+A claimed refund also stamps `refundPending` on its order. That bumps the order's update time,
+so a cancellation planned before the claim fails its compare-and-set, re-reads the order, sees
+the stamp and stops: a cancel can never slip in between a refund's claim and its settlement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud import firestore
+
+from shared.adapters.checkout_store import FirestoreCheckoutStore
+from shared.adapters.customer_metrics_store import FirestoreCustomerMetrics
+from shared.adapters.inventory_store import FirestoreInventory
+from shared.adapters.io_stats import record_reads, record_writes
+from shared.domain.customer_metrics import MetricsChange
+from shared.domain.inventory import StockKey
+from shared.domain.models import Order
+from shared.domain.refund_rules import RefundRecord
+
+ORDER_FIELDS = ("tickets", "upgrades", "state", "refundedAmount", "refundReason", "cancelReason",
+                "processingFee", "promoterFee", "refundPending")  # fmt: skip
+
+
+class StaleOrderError(Exception):
+    """The order (or a shard) changed since it was read: read again and re-plan."""
+
+
+class AlreadySettledError(Exception):
+    """The refund being settled is no longer pending: someone else settled or failed it."""
+
+
+@dataclass
+class Settlement:
+    """Marks a pending refund record succeeded in the same write as its order change."""
+
+    record: RefundRecord
+    fields: dict[str, Any]
+
+
+@dataclass
+class OrderChange:
+    """One write: the changed order, against the version it was read at, and what it gives back."""
+
+    order: Order
+    version: Any
+    event_id: str = ""
+    shard_count: int = 0
+    units: dict[StockKey, int] = field(default_factory=dict)
+    return_code_uses: bool = False
+    settlement: Settlement | None = None
+    metrics: MetricsChange | None = None
+
+
+class FirestoreRefundStore:
+    def __init__(
+        self,
+        client: firestore.Client,
+        inventory: FirestoreInventory,
+        checkout: FirestoreCheckoutStore,
+        metrics: FirestoreCustomerMetrics,
+    ) -> None:
+        self.client = client
+        self.inventory = inventory
+        self.checkout = checkout
+        self.metrics = metrics
+        self.orders = client.collection("orders")
+        self.records = client.collection("refunds")
+        self.locks = client.collection("refundLocks")
+        self.runs = client.collection("refundRuns")
+
+    # --- records and the per-order lock -------------------------------------------------------
+
+    def record(self, refund_id: str) -> RefundRecord | None:
+        snapshot = self.records.document(refund_id).get()
+        record_reads(1)
+        return RefundRecord.model_validate(snapshot.to_dict()) if snapshot.exists else None
+
+    def lock_holder(self, order_id: str) -> str:
+        lock = self.locks.document(order_id).get()
+        record_reads(1)
+        return str((lock.to_dict() or {}).get("refundId", "")) if lock.exists else ""
+
+    def claim(self, record: RefundRecord, *, replacing: bool) -> bool:
+        """Create the pending record and the order's lock (and stamp the order) atomically;
+        False when the lock (or this very record) already exists."""
+        batch = self.client.batch()
+        batch.create(
+            self.locks.document(record.orderId), {"refundId": record.id, "createdAt": record.createdAt}
+        )
+        if replacing:
+            batch.set(self.records.document(record.id), record.doc())
+        else:
+            batch.create(self.records.document(record.id), record.doc())
+        batch.update(self.orders.document(record.orderId), {"refundPending": record.id})
+        try:
+            batch.commit()
+        except google_exceptions.AlreadyExists:
+            return False
+        record_writes(len(batch))
+        return True
+
+    def mark_failed(self, refund_id: str, reason: str, at: int) -> None:
+        """A refund that will not happen: the record says why; the lock and stamp are cleared."""
+        snapshot = self.records.document(refund_id).get()
+        record_reads(1)
+        data = snapshot.to_dict() or {}
+        if not snapshot.exists or data.get("state") != "pending":
+            return
+        order_id = str(data["orderId"])
+        batch = self.client.batch()
+        batch.update(
+            snapshot.reference,
+            {"state": "failed", "failureReason": reason, "settledAt": at},
+            option=self.client.write_option(last_update_time=snapshot.update_time),
+        )
+        if self.lock_holder(order_id) == refund_id:
+            batch.delete(self.locks.document(order_id))
+            batch.update(self.orders.document(order_id), {"refundPending": ""})
+        with contextlib.suppress(google_exceptions.FailedPrecondition):
+            batch.commit()
+            record_writes(len(batch))
+
+    def flag_stripe_status(self, refund_id: str, status: str) -> None:
+        self.records.document(refund_id).update({"stripeStatus": status})
+        record_writes(1)
+
+    # --- the order change ---------------------------------------------------------------------
+
+    def order(self, order_id: str) -> tuple[Order, Any] | None:
+        snapshot = self.orders.document(order_id).get()
+        record_reads(1)
+        if not snapshot.exists:
+            return None
+        return Order.model_validate(snapshot.to_dict()), snapshot.update_time
+
+    def commit(self, change: OrderChange) -> None:
+        """Write `change` atomically, or raise StaleOrderError (order or stock moved: re-plan) /
+        AlreadySettledError (its refund was settled by someone else meanwhile)."""
+        order = change.order
+
+        def writes(batch: firestore.WriteBatch) -> None:
+            current = self.orders.document(order.id).get()
+            record_reads(1)
+            if current.update_time != change.version:
+                raise StaleOrderError
+            if change.settlement is not None:
+                self._settle(batch, change.settlement)
+            doc = order.doc()
+            batch.update(
+                self.orders.document(order.id), {k: doc[k] for k in ORDER_FIELDS},
+                option=self.client.write_option(last_update_time=change.version),
+            )  # fmt: skip
+            if change.return_code_uses:
+                self.checkout.return_uses(batch, order.codeUses)
+            self.metrics.add(batch, change.metrics)
+
+        try:
+            if change.event_id:
+                self.inventory.return_units(
+                    change.event_id, change.shard_count, change.units, extra_writes=writes
+                )
+            else:
+                batch = self.client.batch()
+                writes(batch)
+                batch.commit()
+                record_writes(len(batch))
+        except google_exceptions.FailedPrecondition as error:
+            raise StaleOrderError from error
+
+    def _settle(self, batch: firestore.WriteBatch, settlement: Settlement) -> None:
+        record = settlement.record
+        snapshot = self.records.document(record.id).get()
+        record_reads(1)
+        if (snapshot.to_dict() or {}).get("state") != "pending":
+            raise AlreadySettledError
+        batch.update(
+            snapshot.reference, settlement.fields,
+            option=self.client.write_option(last_update_time=snapshot.update_time),
+        )  # fmt: skip
+        if self.lock_holder(record.orderId) == record.id:
+            batch.delete(self.locks.document(record.orderId))
+
+    # --- refund-all progress (`refundRuns/{eventId}`, `.../orders/{orderId}`) --------------------
+
+    def start_run(self, event_id: str, fields: dict[str, Any]) -> None:
+        self.runs.document(event_id).set(fields, merge=True)
+        record_writes(1)
+
+    def queue_run_order(self, event_id: str, order_id: str, at: int) -> None:
+        with contextlib.suppress(google_exceptions.AlreadyExists):
+            self._run_order(event_id, order_id).create({"state": "queued", "queuedAt": at})
+            record_writes(1)
+
+    def set_run_order(self, event_id: str, order_id: str, fields: dict[str, Any]) -> None:
+        self._run_order(event_id, order_id).set(fields, merge=True)
+        record_writes(1)
+
+    def run_counts(self, event_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for snapshot in self.runs.document(event_id).collection("orders").stream():
+            record_reads(1)
+            state = str((snapshot.to_dict() or {}).get("state", ""))
+            counts[state] = counts.get(state, 0) + 1
+        return counts
+
+    def _run_order(self, event_id: str, order_id: str) -> Any:
+        return self.runs.document(event_id).collection("orders").document(order_id)
