@@ -14,10 +14,13 @@ from shared.graphql_api.resolvers import (
     orders,
     orders_read,
     refunds,
+    reports,
     roles,
     unavailable,
 )
 from shared.graphql_api.roots import mutation, query
 
-MODULES = (accounts, catalog, delivery, events, fees, orders, orders_read, refunds, roles, unavailable)
+MODULES = (
+    accounts, catalog, delivery, events, fees, orders, orders_read, refunds, reports, roles, unavailable,
+)  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

@@ -43,8 +43,6 @@ NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
     ),
     "Mutation": (
         "generateUserProfileReport",
-        "generateOrderReport",
-        "generateActivityReport",
         "generateWaitListReport",
         "salesReport",
         "deleteSubscription",
