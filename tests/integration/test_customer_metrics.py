@@ -9,9 +9,18 @@ from shared.bootstrap import services
 from shared.domain.customer_metrics import year_of
 from shared.domain.models import Order
 from tests.integration.api import data_of, new_user, user_id_of
-from tests.integration.checkout_fixtures import add_fees, clerk, connected_org, on_sale_event, ticket
+from tests.integration.checkout_fixtures import (
+    add_fees,
+    clerk,
+    connected_org,
+    on_sale_event,
+    stripe_client,
+    ticket,
+)
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
+START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
+  createOrderPaymentIntent(params: $p) { paymentIntentId } }"""
 REFUND = """mutation($o: String!, $t: [String], $pf: Boolean, $mf: Boolean) {
   refundOrder(orderId: $o, ticketIds: $t, processingFee: $pf, promoterFee: $mf) { _id state } }"""
 CANCEL = """mutation($o: String!) { cancelOrder(orderId: $o) { _id state } }"""
@@ -130,3 +139,27 @@ def test_year_to_date_counts_only_this_calendar_year():
     assert metrics["lifeTimeTicketsPurchased"] == 6
     assert metrics["yearToDateTicketsPurchased"] == 1
     assert metrics["yearToDateOrdersPurchased"] == 1
+
+
+def test_a_card_order_is_counted_once_whether_the_client_or_the_webhook_records_it():
+    org = connected_org()
+    event = on_sale_event(org, price=5000)
+    add_fees(org, event)
+    buyer = new_user()
+    params = {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)]}
+    intent_id = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"][
+        "paymentIntentId"
+    ]
+    stripe_client().v1.payment_intents.confirm(
+        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
+    )
+    # The client's createOrder races Stripe's webhook for the same payment; one order is written.
+    order_id = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))[
+        "createOrder"
+    ]["_id"]
+    data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))  # a client retry
+    order = _order(order_id)
+    metrics = _metrics_of(buyer)[org.id]
+    assert metrics["lifeTimeOrdersPurchased"] == 1
+    assert metrics["lifeTimeTicketsPurchased"] == 1
+    assert metrics["lifeTimeValue"] == order.payments[0].transferAmount > 0
