@@ -167,21 +167,24 @@ START = ts(2025, 3, 20, 20)  # the event starts
 
 
 def _refund_mix() -> list[Order]:
+    # Distinct prices tell which ticket was kept, not just how many.
     return [
-        order(T0, [ticket("GA", refund=refund(START - HOUR), state="Canceled"),
-                   ticket("GA", refund=refund(START + HOUR), state="Canceled"),
-                   ticket("GA")]),
+        order(T0, [ticket("GA", 1000, refund=refund(START - HOUR), state="Canceled"),
+                   ticket("GA", 2000, refund=refund(START + HOUR), state="Canceled"),
+                   ticket("GA", 4000)]),
     ]  # fmt: skip
 
 
 def test_event_queries_drop_refunds_before_the_start_and_keep_later_ones() -> None:
-    (sold,) = build(["Tickets Sold"], _refund_mix(), cutoff=START, per_item_segments=True)
+    sold, sales = build(["Tickets Sold", "Ticket Sales"], _refund_mix(), cutoff=START, per_item_segments=True)
     assert sold["totalValue"] == 2
+    assert sales["totalValue"] == 2000 + 4000
 
 
 def test_other_queries_drop_every_refunded_item() -> None:
-    (sold,) = build(["Tickets Sold"], _refund_mix(), cutoff=None)
+    sold, sales = build(["Tickets Sold", "Ticket Sales"], _refund_mix(), cutoff=None)
     assert sold["totalValue"] == 1
+    assert sales["totalValue"] == 4000
 
 
 def test_a_refund_without_a_time_counts_as_before_the_start() -> None:
@@ -190,12 +193,12 @@ def test_a_refund_without_a_time_counts_as_before_the_start() -> None:
 
 
 def test_orders_whose_processing_fee_was_refunded_before_the_start_are_dropped() -> None:
-    early = order(T0, [ticket(refund=refund(START - 60), state="Canceled")], state="Refunded",
+    early = order(T0, [ticket(price=1000, refund=refund(START - 60), state="Canceled")], state="Refunded",
                   processingFee={"refund": refund(START - 60)})  # fmt: skip
     late = order(T0 + 60, [ticket(refund=refund(START + 60), state="Canceled")], state="Refunded",
                  processingFee={"refund": refund(START + 60)})  # fmt: skip
     event_query = build(["Total Orders", "Total Sales"], [early, late], cutoff=START)
-    assert [r["totalValue"] for r in event_query] == [1, 2500]
+    assert [r["totalValue"] for r in event_query] == [1, 2500]  # the late one (2500), not the early
     other_query = build(["Total Orders"], [early, late], cutoff=None)
     assert other_query[0]["totalValue"] == 0
 

@@ -7,6 +7,7 @@ from ariadne import SchemaBindable
 
 from shared.graphql_api.resolvers import (
     accounts,
+    analytics,
     catalog,
     delivery,
     events,
@@ -21,6 +22,7 @@ from shared.graphql_api.resolvers import (
 from shared.graphql_api.roots import mutation, query
 
 MODULES = (
-    accounts, catalog, delivery, events, fees, orders, orders_read, refunds, reports, roles, unavailable,
+    accounts, analytics, catalog, delivery, events, fees, orders, orders_read, refunds, reports, roles,
+    unavailable,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

@@ -1,5 +1,5 @@
 """Root fields of the client contract whose features this backend does not serve yet (SPEC tier 2
-and 3: analytics and reports, seasons, wait lists, seats.io, Webflow, saved cards and Stripe
+and 3: reports, seasons, wait lists, seats.io, Webflow, saved cards and Stripe
 Terminal, uploads, secondary e-mails, break-apart printing). Each answers a clear error with a
 stable code instead of a silent null, and a test keeps this list exact, so it shrinks as
 features land. Fields the SPEC defines as "null at the root" are real resolvers here too."""
@@ -18,7 +18,6 @@ from shared.graphql_api.roots import mutation, query
 
 NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
     "Query": (
-        "orderAnalytics",
         "eventsList",
         "eventsDetails",
         "seasonFees",
