@@ -14,7 +14,7 @@ from shared.adapters.stripe_payments import stripe_client as payments_client
 from shared.bootstrap import services
 from shared.domain.models import Event, EventSchedule, Fee, Organization, TicketTier, TicketType
 from shared.settings import get_settings
-from tests.integration.api import Caller, staff_of
+from tests.integration.api import Caller, data_of, staff_of
 
 DAY = 86_400
 TYPICAL_FEES: list[tuple[str, str, str, str, float]] = [
@@ -85,3 +85,18 @@ def ticket(event: Event, client_price: int = 1) -> dict[str, Any]:
     """A ticket as the portal sends it; the price is deliberately wrong: the server ignores it."""
     return {"ticketTypeId": event.ticketTypes[0].id, "ticketTierId": event.ticketTypes[0].tiers[0].id,
             "price": client_price}  # fmt: skip
+
+
+START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
+  createOrderPaymentIntent(params: $p) { paymentIntentId } }"""
+
+
+def authorized_card_payment(buyer: Caller, org: Organization, params: dict[str, Any]) -> str:
+    """The portal's card flow up to createOrder: the buyer opens the PaymentIntent through GraphQL
+    and confirms it as Stripe.js would. Returns the PaymentIntent id."""
+    answer = data_of(buyer.gql(START_PAYMENT, {"p": params}))
+    intent_id = str(answer["createOrderPaymentIntent"]["paymentIntentId"])
+    stripe_client().v1.payment_intents.confirm(
+        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
+    )
+    return intent_id

@@ -11,16 +11,14 @@ from shared.domain.models import Order
 from tests.integration.api import data_of, new_user, user_id_of
 from tests.integration.checkout_fixtures import (
     add_fees,
+    authorized_card_payment,
     clerk,
     connected_org,
     on_sale_event,
-    stripe_client,
     ticket,
 )
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
-START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
-  createOrderPaymentIntent(params: $p) { paymentIntentId } }"""
 REFUND = """mutation($o: String!, $t: [String], $pf: Boolean, $mf: Boolean) {
   refundOrder(orderId: $o, ticketIds: $t, processingFee: $pf, promoterFee: $mf) { _id state } }"""
 CANCEL = """mutation($o: String!) { cancelOrder(orderId: $o) { _id state } }"""
@@ -147,12 +145,7 @@ def test_a_card_order_is_counted_once_whether_the_client_or_the_webhook_records_
     add_fees(org, event)
     buyer = new_user()
     params = {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)]}
-    intent_id = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"][
-        "paymentIntentId"
-    ]
-    stripe_client().v1.payment_intents.confirm(
-        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
-    )
+    intent_id = authorized_card_payment(buyer, org, params)
     # The client's createOrder races Stripe's webhook for the same payment; one order is written.
     order_id = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))[
         "createOrder"

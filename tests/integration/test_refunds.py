@@ -22,6 +22,7 @@ from shared.services.refunds import RefundService
 from tests.integration.api import data_of, error_of, new_user, staff_of, wait_for
 from tests.integration.checkout_fixtures import (
     add_fees,
+    authorized_card_payment,
     clerk,
     connected_org,
     on_sale_event,
@@ -31,8 +32,6 @@ from tests.integration.checkout_fixtures import (
 )
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
-START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
-  createOrderPaymentIntent(params: $p) { paymentIntentId } }"""
 REFUND = """mutation($o: String!, $t: [String], $u: [String], $pf: Boolean, $mf: Boolean, $r: String) {
   refundOrder(orderId: $o, ticketIds: $t, upgradeIds: $u, processingFee: $pf, promoterFee: $mf,
               refundReason: $r, refundAmount: 1) {
@@ -59,12 +58,7 @@ def _card_order(tickets: int = 2, price: int = 5000):
     buyer = new_user()
     params = {"orgId": org.id, "eventId": event.id, "channel": "Online",
               "tickets": [ticket(event) for _ in range(tickets)]}  # fmt: skip
-    intent_id = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"][
-        "paymentIntentId"
-    ]
-    stripe_client().v1.payment_intents.confirm(
-        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
-    )
+    intent_id = authorized_card_payment(buyer, org, params)
     order_id = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))[
         "createOrder"
     ]["_id"]

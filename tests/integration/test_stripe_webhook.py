@@ -11,13 +11,16 @@ import requests
 
 from emulator import config
 from shared.bootstrap import services
-from tests.integration.api import data_of, new_user
-from tests.integration.checkout_fixtures import connected_org, on_sale_event, sold, stripe_client, ticket
+from tests.integration.api import new_user
+from tests.integration.checkout_fixtures import (
+    authorized_card_payment,
+    connected_org,
+    on_sale_event,
+    sold,
+    ticket,
+)
 
 WEBHOOK = f"{config.FUNCTIONS_URL}/stripe-webhook/"
-START_PAYMENT = (
-    "mutation($p: OrderPaymentIntentInput!) { createOrderPaymentIntent(params: $p) { paymentIntentId } }"
-)
 
 
 def _deliver(event: dict, secret_name: str = "STRIPE_CONNECT_WEBHOOK_SECRET", at: int | None = None):
@@ -40,13 +43,7 @@ def _paid_checkout():
     event = on_sale_event(org)
     buyer = new_user()
     params = {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)]}
-    intent_id = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"][
-        "paymentIntentId"
-    ]
-    stripe_client().v1.payment_intents.confirm(
-        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
-    )
-    return org, event, intent_id
+    return org, event, authorized_card_payment(buyer, org, params)
 
 
 def _orders(event):
