@@ -7,6 +7,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import functions_framework
+
+from shared.adapters.io_stats import counting_io
 from shared.bootstrap import services
 from shared.domain.models import Event, Order, Organization, UserProfile
 from tests.integration.api import Caller, data_of, error_of, gql, staff_of
@@ -187,3 +190,45 @@ def test_user_profile_analytics_for_box_office_of_the_context_org():
         "TicketsPurchasedCount": 1,  # the order in the other org is not counted
         "LifeTimeValue": 2500,
     }
+
+
+def test_the_event_list_reads_every_events_analytics_in_one_batch():
+    client = functions_framework.create_app("handle", "functions/graphql/main.py").test_client()
+
+    def round_trips(events: int) -> tuple[int, int]:
+        org = connected_org()
+        for _ in range(events):
+            make_order(_past_event(org))
+        headers = {"Authorization": f"Bearer {staff_of(org.id, 'SCANNER').token}", "X-Org-Id": org.id}
+        client.post("/graphql", json={"query": "{ user { _id } }"}, headers=headers)  # user exists
+        with counting_io() as stats:
+            body = client.post("/graphql", json={"query": EVENTS_ANALYTICS}, headers=headers).get_json()
+        assert "errors" not in body, body
+        assert [_segments(e["analytics"])["Total Sales"] for e in body["data"]["events"]] == [2500] * events
+        return stats.round_trips, stats.document_reads
+
+    small, large = round_trips(2), round_trips(12)
+    print(f"\nevent list with analytics: 2 events -> {small}, 12 events -> {large} (round trips, reads)")
+    assert large[0] == small[0]
+
+
+def test_one_order_analytics_request_is_one_event_read_and_one_orders_query():
+    client = functions_framework.create_app("handle", "functions/graphql/main.py").test_client()
+    org = connected_org()
+    event = _past_event(org)
+    for _ in range(5):
+        make_order(event)
+    admin = staff_of(org.id, "ADMIN")
+    headers = {"Authorization": f"Bearer {admin.token}", "X-Org-Id": org.id}
+    client.post("/graphql", json={"query": "{ user { _id } }"}, headers=headers)
+    query = {"eventId": event.id, "types": ["Overview", "Ticket Sales", "Event Analytics"]}
+    with counting_io() as stats:
+        body = client.post("/graphql", json={"query": ANALYTICS, "variables": {"q": query}}, headers=headers)
+    assert "errors" not in body.get_json(), body.get_json()
+    print(f"\norderAnalytics by event: {stats.round_trips} round trips, {stats.document_reads} reads")
+    # Caller's user and roles, then the event and the orders (5 documents), nothing per type.
+    with counting_io() as org_wide:
+        client.post("/graphql", json={"query": ANALYTICS, "variables": {"q": {"types": ["Overview"]}}},
+                    headers=headers)  # fmt: skip
+    assert stats.round_trips == org_wide.round_trips + 1  # the event read
+    assert stats.document_reads - org_wide.document_reads == 1
