@@ -130,8 +130,10 @@ def time_range(
     today_start, today_end = day_bounds(now)
     start = start_date if start_date is not None else (min(created) if created else today_start)
     end = end_date if end_date is not None else (max(created) if created else today_end)
-    if start == end:
-        end = today_end
+    if end <= start:
+        # R-AN-3 names start = end only; a start date after every order (end defaulted to the
+        # newest order) gets the same treatment rather than a range that runs backwards.
+        end = max(today_end, start)
     return start, end
 
 

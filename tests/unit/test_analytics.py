@@ -161,6 +161,12 @@ def test_a_zero_length_range_runs_to_the_end_of_today() -> None:
     assert an.time_range(None, None, [T0], NOW) == (T0, ts(2025, 6, 1, 23, 59, 59))
 
 
+def test_a_start_date_after_every_order_never_gives_a_backwards_range() -> None:
+    assert an.time_range(T0 + DAY, None, [T0], NOW) == (T0 + DAY, ts(2025, 6, 1, 23, 59, 59))
+    later = ts(2025, 7, 1)
+    assert an.time_range(later, None, [T0], NOW) == (later, later)
+
+
 # --- refunds (R-AN-2) ------------------------------------------------------------------------
 
 START = ts(2025, 3, 20, 20)  # the event starts
