@@ -54,6 +54,7 @@ TASKS_HOST = f"{HOST}:{PORTS.tasks}"
 
 TICKETS_BUCKET = f"{PROJECT_ID}-tickets"
 UPLOADS_BUCKET = f"{PROJECT_ID}-uploads"
+REPORTS_BUCKET = f"{PROJECT_ID}-reports"
 
 # Fixed, non-secret values of the local fakes (localstripe accepts any sk_ key).
 STRIPE_SECRET_KEY = "sk_test_local_sellout"  # noqa: S105 - localstripe accepts any sk_ key
@@ -131,6 +132,7 @@ def local_environment() -> dict[str, str]:
         "TICKETS_BUCKET": TICKETS_BUCKET,
         "STORAGE_SIGNING_KEY_FILE": str(_local_storage_signer()),
         "UPLOADS_BUCKET": UPLOADS_BUCKET,
+        "REPORTS_BUCKET": REPORTS_BUCKET,
         "STRIPE_SECRET_KEY": STRIPE_SECRET_KEY,
         "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
         "STRIPE_API_BASE": STRIPE_URL,

@@ -185,7 +185,7 @@ def _storage_command() -> list[str]:
 
 
 def _create_buckets() -> None:
-    for bucket in (config.TICKETS_BUCKET, config.UPLOADS_BUCKET):
+    for bucket in (config.TICKETS_BUCKET, config.UPLOADS_BUCKET, config.REPORTS_BUCKET):
         response = requests.post(
             f"{config.STORAGE_URL}/storage/v1/b",
             params={"project": PROJECT_ID},

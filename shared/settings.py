@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         json_schema_extra=LOCAL_ONLY,
     )
     uploads_bucket: str = Field(description="Bucket for uploaded posters and images.")
+    reports_bucket: str = Field(
+        description="Private bucket for CSV exports (buyers' personal data; deleted after a week)."
+    )
 
     # --- Stripe -------------------------------------------------------------------------------
     stripe_secret_key: SecretStr = Field(description="Platform secret key (sk_...).")

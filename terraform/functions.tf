@@ -11,13 +11,16 @@
 locals {
   functions = {
     graphql = {
-      description   = "GraphQL API of Backstage and the purchase portal; verifies Firebase ID tokens itself."
-      public        = true
-      secrets       = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY"]
-      roles         = ["roles/datastore.user", "roles/firebaseauth.admin"] # staff claims, revocation
-      bucket_roles  = { uploads = "roles/storage.objectAdmin", tickets = "roles/storage.objectViewer" }
+      description = "GraphQL API of Backstage and the purchase portal; verifies Firebase ID tokens itself."
+      public      = true
+      secrets     = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY"]
+      roles       = ["roles/datastore.user", "roles/firebaseauth.admin"] # staff claims, revocation
+      bucket_roles = {
+        uploads = "roles/storage.objectAdmin", tickets = "roles/storage.objectViewer",
+        reports = "roles/storage.objectAdmin", # CSV exports, written then handed out signed
+      }
       enqueues      = ["delivery", "refunds", "webflow"]
-      signs_urls    = true # poster uploads, ticket downloads
+      signs_urls    = true # poster uploads, ticket downloads, report downloads
       memory_mb     = 512
       max_instances = 20
     }

@@ -26,6 +26,7 @@ locals {
     TASKS_VERIFY_OIDC      = "true"
     TICKETS_BUCKET         = google_storage_bucket.tickets.name
     UPLOADS_BUCKET         = google_storage_bucket.uploads.name
+    REPORTS_BUCKET         = google_storage_bucket.reports.name
     STRIPE_PUBLISHABLE_KEY = var.stripe_publishable_key
     STRIPE_CLIENT_ID       = var.platform.stripe_client_id
     STRIPE_REDIRECT_URL    = var.platform.stripe_redirect_url

@@ -6,6 +6,7 @@ locals {
   buckets = {
     tickets = google_storage_bucket.tickets.name
     uploads = google_storage_bucket.uploads.name
+    reports = google_storage_bucket.reports.name
   }
 }
 
@@ -57,6 +58,27 @@ resource "google_storage_bucket" "uploads" {
     method          = ["GET", "HEAD", "PUT"]
     response_header = ["Content-Type", "Content-MD5"]
     max_age_seconds = 3600
+  }
+  depends_on = [google_project_service.service]
+}
+
+# CSV exports (SPEC R-RP): buyers' names, e-mails and phone numbers, fetched once through a
+# short-lived signed URL right after they are built; nothing needs them a week later.
+resource "google_storage_bucket" "reports" {
+  #checkov:skip=CKV_GCP_62:Object access is recorded by Cloud Audit Logs data-access logs (storage_audit below), Google's replacement for legacy usage logs.
+  #checkov:skip=CKV_GCP_78:Exports are regenerated on demand and deleted after a week; versions would only keep personal data longer.
+  project                     = var.project_id
+  name                        = "${var.project_id}-${var.prefix}-reports"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  lifecycle_rule {
+    condition {
+      age = 7
+    }
+    action {
+      type = "Delete"
+    }
   }
   depends_on = [google_project_service.service]
 }

@@ -1,9 +1,9 @@
 """CSV reports in Cloud Storage (SPEC R-RP-1/2): private objects, handed out as short-lived
 signed URLs.
 
-Reports hold buyers' names, e-mails and phone numbers, so they go to the private tickets bucket
-(uniform access, public access prevented, data-access audit logs) under `reports/<orgId>/`, never
-to a public place. The client and the URL signing (IAM signBlob in production, a throwaway key
+Reports hold buyers' names, e-mails and phone numbers, so they go to their own private bucket
+(uniform access, public access prevented, data-access audit logs, objects deleted after a week)
+under `reports/<orgId>/`, never to a public place; only the GraphQL function may write there. The client and the URL signing (IAM signBlob in production, a throwaway key
 for the emulator) are the ticket-image adapter's: one way to sign in the code base.
 """
 
@@ -24,7 +24,7 @@ class ReportStorageError(RuntimeError):
 class CloudReportStorage(CloudTicketStorage):
     def __init__(self, settings: Settings, bucket: str | None = None) -> None:
         super().__init__(settings)
-        self.bucket = bucket or settings.tickets_bucket
+        self.bucket = bucket or settings.reports_bucket
 
     def put_csv(self, name: str, data: bytes, filename: str) -> None:
         blob = self.client.bucket(self.bucket).blob(name)

@@ -127,9 +127,9 @@ def test_cloud_tasks_emulator_delivers_http_tasks_on_schedule():
     assert echo["receivedAt"] >= run_at - 0.5
 
 
-def test_cloud_storage_emulator_holds_both_buckets():
+def test_cloud_storage_emulator_holds_every_bucket():
     client = storage.Client(project=config.PROJECT_ID, credentials=AnonymousCredentials())
-    for bucket in (config.TICKETS_BUCKET, config.UPLOADS_BUCKET):
+    for bucket in (config.TICKETS_BUCKET, config.UPLOADS_BUCKET, config.REPORTS_BUCKET):
         blob = client.bucket(bucket).blob("probe/hello.txt")
         blob.upload_from_string(b"hello", content_type="text/plain")
         assert blob.download_as_bytes() == b"hello"

@@ -76,7 +76,7 @@ def test_order_and_activity_reports_of_sold_refunded_and_cancelled_orders() -> N
 
     result = admin.gql(ORDER_REPORT)
     url = urlparse(data_of(result)["generateOrderReport"]["url"])
-    assert url.path.startswith(f"/{config.TICKETS_BUCKET}/reports/{org.id}/") and url.path.endswith(".csv")
+    assert url.path.startswith(f"/{config.REPORTS_BUCKET}/reports/{org.id}/") and url.path.endswith(".csv")
     assert "X-Goog-Signature=" in url.query  # a signed link to a private object
     rows = {r["orderId"]: r for r in download(result, "generateOrderReport")}
 

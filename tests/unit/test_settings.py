@@ -8,6 +8,7 @@ REQUIRED = {
     "FUNCTIONS_BASE_URL": "https://us-central1-p.cloudfunctions.net",
     "TICKETS_BUCKET": "t",
     "UPLOADS_BUCKET": "u",
+    "REPORTS_BUCKET": "r",
     "STRIPE_SECRET_KEY": "sk_test_x",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
