@@ -10,12 +10,22 @@ from shared.bootstrap import services
 from shared.domain import refund_rules
 from shared.domain.models import Event, Order, Organization
 from tests.integration.api import Caller, data_of, error_of, new_user, staff_of, user_id_of, wait_for
-from tests.integration.checkout_fixtures import clerk, connected_org, on_sale_event, ticket
+from tests.integration.checkout_fixtures import (
+    add_fees,
+    clerk,
+    connected_org,
+    on_sale_event,
+    stripe_client,
+    ticket,
+)
 from tests.integration.test_delivery import DELIVERY_TIMEOUT, delivery_doc, post, subject_of, with_subject
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
-REFUND = """mutation($o: String!, $t: [String], $r: String) {
-  refundOrder(orderId: $o, ticketIds: $t, refundReason: $r) { _id state refundedAmount } }"""
+START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
+  createOrderPaymentIntent(params: $p) { paymentIntentId } }"""
+REFUND = """mutation($o: String!, $t: [String], $r: String, $pf: Boolean, $mf: Boolean) {
+  refundOrder(orderId: $o, ticketIds: $t, refundReason: $r, processingFee: $pf, promoterFee: $mf) {
+    _id state refundedAmount } }"""
 CANCEL = """mutation($o: String!, $t: [String], $r: String) {
   cancelOrder(orderId: $o, ticketIds: $t, cancelReason: $r) { _id state } }"""
 RESEND = """mutation($o: String!) { sendOrderRefundEmail(orderId: $o) }"""
@@ -37,6 +47,22 @@ def _cash_order_for(buyer: Caller, tickets: int = 2) -> tuple[Organization, Even
               "tickets": [ticket(event) for _ in range(tickets)]}  # fmt: skip
     order_id = data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"]
     return org, event, _order(order_id)
+
+
+def _card_order_for(buyer: Caller) -> tuple[Organization, Order]:
+    """One $50 ticket bought online by card (Stripe direct charge) with the typical fees."""
+    org = connected_org()
+    event = on_sale_event(org, price=5000)
+    add_fees(org, event)
+    params = {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)]}
+    intent_id = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"][
+        "paymentIntentId"
+    ]
+    stripe_client().v1.payment_intents.confirm(
+        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
+    )
+    created = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))
+    return org, _order(created["createOrder"]["_id"])
 
 
 def _plain(mail: dict[str, Any]) -> str:
@@ -90,6 +116,30 @@ def test_a_partial_refund_emails_the_buyer_once_and_a_cancellation_sends_its_own
     assert f"1 x {order.tickets[1].name}  $45.00" in cancel_notice  # the cancelled ticket only
     assert "Refunded now: $0.00" in cancel_notice and "Total refunded on this order: $45.00" in cancel_notice
     assert "remains valid" not in cancel_notice  # nothing of the order admits any more
+
+
+def test_a_full_card_refund_lists_the_refunded_fees_and_the_whole_amount() -> None:
+    buyer = new_user()
+    org, order = _card_order_for(buyer)
+    paid = order.payments[0].amount
+    admin = staff_of(org.id, "ADMIN")
+    refund = {"o": order.id, "t": [order.tickets[0].id], "pf": True, "mf": True}
+
+    refunded = data_of(admin.gql(REFUND, refund))["refundOrder"]
+
+    assert (refunded["state"], refunded["refundedAmount"]) == ("Refunded", paid)
+    (mail,) = wait_for(lambda: with_subject("[ORDER REFUNDED]"), timeout=DELIVERY_TIMEOUT)
+    assert mail["personalizations"][0]["to"][0]["email"] == buyer.email
+    notice = _refund_part(mail)
+    fees = order.fees
+    processing = sum(round(float(f.amount or 0)) for f in fees if f.appliedBy in ("Sellout", "Stripe"))
+    promoter = sum(round(float(f.amount or 0)) for f in fees if f.appliedBy == "Organization")
+    assert processing and promoter and processing + promoter + 5000 == paid  # the fixture's fees
+    assert f"1 x {order.tickets[0].name}  $50.00" in notice
+    assert f"Processing fee: ${processing / 100:.2f}" in notice
+    assert f"Fees and sales tax: ${promoter / 100:.2f}" in notice
+    assert f"Refunded now: ${paid / 100:,.2f}" in notice
+    assert f"Total refunded on this order: ${paid / 100:,.2f}" in notice
 
 
 def test_an_admin_resends_the_refund_email_as_a_second_message() -> None:
