@@ -144,7 +144,10 @@ class Services:
 
             return CloudReportStorage(settings)
 
-        return ReportService(self.store, self.orders.matching_org_orders, _once(storage))
+        return ReportService(
+            self.store, self.orders.matching_org_orders, _once(storage),
+            find_customers=self.accounts.org_customers, metrics_of=self.accounts.org_metrics,
+        )  # fmt: skip
 
     @cached_property
     def scanning(self) -> ScanService:

@@ -1,10 +1,11 @@
-"""CSV reports in Cloud Storage (SPEC R-RP-1/2): private objects, handed out as short-lived
+"""CSV reports in Cloud Storage (SPEC R-RP-1..3): private objects, handed out as short-lived
 signed URLs.
 
 Reports hold buyers' names, e-mails and phone numbers, so they go to their own private bucket
 (uniform access, public access prevented, data-access audit logs, objects deleted after a week)
-under `reports/<orgId>/`, never to a public place; only the GraphQL function may write there. The client and the URL signing (IAM signBlob in production, a throwaway key
-for the emulator) are the ticket-image adapter's: one way to sign in the code base.
+under `reports/<orgId>/`, never to a public place; only the GraphQL function may write there.
+The client and the URL signing (IAM signBlob in production, a throwaway key for the emulator)
+are the ticket-image adapter's: one way to sign in the code base.
 """
 
 from __future__ import annotations

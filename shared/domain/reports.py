@@ -1,4 +1,5 @@
-"""The CSV reports of Backstage (SPEC 5.18 R-RP-1 order report, R-RP-2 activity report). Pure:
+"""The CSV reports of Backstage (SPEC 5.18 R-RP-1 order report, R-RP-2 activity report, R-RP-3
+customer report). Pure:
 the service hands in the orders with their buyers, events and venues; this module returns the
 header and rows, and the CSV bytes.
 
@@ -41,7 +42,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-from shared.domain.models import SALES_TAX_FEE_NAME, Event, Order, Refund, User, Venue
+from shared.domain.models import (
+    SALES_TAX_FEE_NAME,
+    Event,
+    Metrics,
+    Order,
+    Refund,
+    User,
+    UserProfile,
+    Venue,
+)
 from shared.domain.scan_rules import venue_zone
 
 Cell = str | int | Decimal
@@ -326,6 +336,24 @@ def _refunded_fees(fees: FeeSplit, processing: int, promoter: int) -> FeeSplit:
     sellout = min(processing, fees.sellout)
     tax = min(promoter, fees.sales_tax)
     return FeeSplit(sellout=sellout, stripe=processing - sellout, promoter=promoter - tax, sales_tax=tax)
+
+
+# --- customers (R-RP-3) ----------------------------------------------------------------------------
+
+CUSTOMER_COLUMNS = ("Name", "Email", "Phone Number", "Events", "LTV")
+
+
+def customer_report(customers: Sequence[tuple[UserProfile, Metrics | None]]) -> Report:
+    """R-RP-3: one row per customer with this org's metrics entry (not the first entry whatever its
+    org, as the original read it). `Events` = how many of the org's events they bought for;
+    `LTV` = the entry's life-time value (what the promoter netted), in dollars."""
+    rows: list[list[Cell]] = []
+    for profile, metrics in customers:
+        name = " ".join(p for p in (profile.firstName, profile.lastName) if p)
+        events = len(metrics.eventIds) if metrics is not None else 0
+        value = metrics.lifeTimeValue if metrics is not None else 0
+        rows.append([name, profile.email, profile.phoneNumber, events, dollars(value)])
+    return Report(header=list(CUSTOMER_COLUMNS), rows=rows)
 
 
 def build(kind: ReportKind, items: Sequence[ReportOrder]) -> Report:

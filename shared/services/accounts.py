@@ -438,10 +438,20 @@ class AccountService:
             org_id = target
         else:
             _, org_id = require_context_org(principal, BOX_OFFICE)
+        return paginate(self.org_customers(org_id, query), pagination)
+
+    def org_customers(self, org_id: str, query: Mapping[str, Any] | None) -> list[UserProfile]:
+        """Every customer of `org_id` matching `query`, by name, scoped to that org. The caller
+        has authorized the org."""
         candidates = self.store.user_profiles.find(("orgIds", "array_contains", org_id))
-        found = [p for p in candidates if _customer_listed(p, query)]
+        found = [_scoped_to_org(p, org_id) for p in candidates if _customer_listed(p, query or {})]
         found.sort(key=lambda p: (p.lastName.lower(), p.firstName.lower(), p.id))
-        return [_scoped_to_org(p, org_id) for p in paginate(found, pagination)]
+        return found
+
+    def org_metrics(self, profile: UserProfile, org_id: str) -> Metrics | None:
+        """The customer's metrics entry in `org_id` (for reports), or None."""
+        found = customer_metrics.metrics_view(profile, [org_id], int(self.clock()))
+        return found[0] if found else None
 
     def update_user_info(
         self, principal: Principal | None, user_id: str | None, email: str | None, phone: str | None

@@ -1,5 +1,5 @@
 """CSV reports for Backstage (SPEC 5.18 R-RP-1 `generateOrderReport`, R-RP-2
-`generateActivityReport`; ADMIN‡ of the context org).
+`generateActivityReport`, R-RP-3 `generateUserProfileReport`; ADMIN(‡) of the context org).
 
 The orders are the context org's orders that the `orders` query would list for the same
 `OrderQueryInput` (OrderService.matching_org_orders; `query.orgId` is ignored, so a report never
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.domain import reports
-from shared.domain.models import Event, Order, User, Venue, new_id
+from shared.domain.models import Event, Metrics, Order, User, UserProfile, Venue, new_id
 from shared.domain.permissions import ADMIN, Principal, require_context_org
 from shared.domain.ports import Repository
 from shared.errors import DomainError, ErrorCode
@@ -54,12 +54,14 @@ class ReportStorage(Protocol):
 
 
 OrderFinder = Callable[[str, Mapping[str, Any] | None, int | None], list[Order]]
+CustomerFinder = Callable[[str, Mapping[str, Any] | None], list[UserProfile]]
+MetricsOf = Callable[[UserProfile, str], Metrics | None]
 
 
-def too_many(limit: int) -> DomainError:
+def too_many(limit: int, what: str = "orders") -> DomainError:
     return DomainError(
         ErrorCode.LIMIT_EXCEEDED,
-        f"This report would have more than {limit} orders. Narrow it down (dates, events) and try again.",
+        f"This report would have more than {limit} {what}. Narrow it down (dates, events) and try again.",
     )
 
 
@@ -70,6 +72,8 @@ class ReportService:
         find_orders: OrderFinder,
         storage: Callable[[], ReportStorage],
         *,
+        find_customers: CustomerFinder | None = None,
+        metrics_of: MetricsOf | None = None,
         clock: Callable[[], float] = time.time,
         sync_limit: int = SYNC_LIMIT,
         url_seconds: int = URL_SECONDS,
@@ -77,6 +81,8 @@ class ReportService:
         self.catalog = catalog
         self.find_orders = find_orders
         self.storage = storage
+        self.find_customers = find_customers
+        self.metrics_of = metrics_of
         self.clock = clock
         self.sync_limit = sync_limit
         self.url_seconds = url_seconds
@@ -89,6 +95,18 @@ class ReportService:
         """R-RP-2: one row per sale, refund and cancellation of the matching orders."""
         return self._generate(principal, query, "activity")
 
+    def customer_report(self, principal: Principal | None, query: Mapping[str, Any] | None) -> dict[str, Any]:
+        """R-RP-3: the org's customers (as `userProfiles` lists them) with this org's LTV."""
+        _, org_id = require_context_org(principal, ADMIN)
+        if self.find_customers is None or self.metrics_of is None:
+            raise DomainError(ErrorCode.UNAVAILABLE, "Customer reports are not available.")
+        profiles = self.find_customers(org_id, query)
+        if len(profiles) > self.sync_limit:
+            raise too_many(self.sync_limit, "customers")
+        metrics_of = self.metrics_of
+        report = reports.customer_report([(p, metrics_of(p, org_id)) for p in profiles])
+        return self._store(org_id, "customers", report)
+
     def _generate(
         self, principal: Principal | None, query: Mapping[str, Any] | None, kind: reports.ReportKind
     ) -> dict[str, Any]:
@@ -96,7 +114,9 @@ class ReportService:
         orders = [o for o in self.find_orders(org_id, query, self.sync_limit + 1) if o.orgId == org_id]
         if len(orders) > self.sync_limit:
             raise too_many(self.sync_limit)
-        report = reports.build(kind, self.report_orders(org_id, orders))
+        return self._store(org_id, kind, reports.build(kind, self.report_orders(org_id, orders)))
+
+    def _store(self, org_id: str, kind: str, report: reports.Report) -> dict[str, Any]:
         now = int(self.clock())
         name = f"reports/{org_id}/{new_id()}.csv"
         filename = f"{kind}-{datetime.fromtimestamp(now, UTC):%Y-%m-%d}.csv"

@@ -162,3 +162,38 @@ def test_only_admins_of_the_context_org_get_reports() -> None:
     assert [r["orderId"] for r in rows] == [theirs.id]
     no_org = error_of(new_user().gql(ORDER_REPORT))
     assert (no_org["message"], no_org["extensions"]["invalidArgs"]) == ("Invalid Fields", ["orgId"])
+
+
+CUSTOMER_REPORT = """mutation($q: UserProfileQueryInput) {
+  generateUserProfileReport(query: $q) { url message } }"""
+
+
+def test_the_customer_report_shows_each_customers_value_in_this_organization_only() -> None:
+    org, other = connected_org(), connected_org("Elsewhere")
+    event = venue_event(org)
+    buyer = new_user()
+    buyer_id = user_id_of(buyer)
+    services().store.user_profiles.update(buyer_id, {"firstName": "=HYPERLINK(1)", "lastName": "Lovelace"})
+    params = {"orgId": org.id, "eventId": event.id, "channel": "Box Office", "paymentMethodType": "Cash",
+              "type": "Paid", "userId": buyer_id, "tickets": [ticket(event), ticket(event)]}  # fmt: skip
+    order_id = data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"]
+    elsewhere = on_sale_event(other, price=9900)
+    params = {"orgId": other.id, "eventId": elsewhere.id, "channel": "Box Office",
+              "paymentMethodType": "Cash", "type": "Paid", "userId": buyer_id,
+              "tickets": [ticket(elsewhere)]}  # fmt: skip
+    data_of(clerk(other).gql(CREATE_ORDER, {"p": params}))
+    order = services().store.orders.get(order_id)
+    assert order is not None
+
+    admin = staff_of(org.id, "ADMIN")
+    rows = download(admin.gql(CUSTOMER_REPORT, {"q": {}}), "generateUserProfileReport")
+    assert rows == [
+        {
+            "Name": "'=HYPERLINK(1) Lovelace",  # a spreadsheet shows it, never runs it
+            "Email": buyer.email,
+            "Phone Number": "",
+            "Events": "1",
+            "LTV": f"{Decimal(order.payments[0].transferAmount) / 100:.2f}",  # this org's only
+        }
+    ]
+    assert error_of(clerk(org).gql(CUSTOMER_REPORT, {"q": {}}))["message"] == DENIED

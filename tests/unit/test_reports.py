@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.domain import reports
-from shared.domain.models import Address, Event, Fee, Order, Role, User, Venue
+from shared.domain.models import Address, Event, Fee, Metrics, Order, Role, User, UserProfile, Venue
 from shared.domain.permissions import Principal
 from shared.domain.reports import ReportOrder
 from shared.errors import DomainError, ErrorCode
@@ -374,3 +374,21 @@ def test_more_orders_than_the_limit_is_a_clear_error_and_nothing_is_written() ->
         svc.order_report(principal("ADMIN"), None)
     assert error.value.code == ErrorCode.LIMIT_EXCEEDED and "more than 2 orders" in error.value.message
     assert storage.objects == {} and calls[0][2] == 3
+
+
+def test_customer_report_rows_use_the_orgs_metrics_entry_and_guard_formulas():
+    ada = UserProfile.model_validate(
+        {"_id": "u1", "userId": "u1", "firstName": "Ada", "lastName": "Lovelace", "email": "a@x.io",
+         "phoneNumber": "+15555550100"}
+    )  # fmt: skip
+    nobody = UserProfile.model_validate({"_id": "u2", "userId": "u2", "email": "=cmd@x.io"})
+    entry = Metrics(_id="m", orgId="org", createdAt=1, eventIds=["e1", "e2"], lifeTimeValue=123456)
+    report = reports.customer_report([(ada, entry), (nobody, None)])
+    assert report.header == ["Name", "Email", "Phone Number", "Events", "LTV"]
+    assert report.rows == [
+        ["Ada Lovelace", "a@x.io", "+15555550100", 2, Decimal("1234.56")],
+        ["", "=cmd@x.io", "", 0, Decimal("0.00")],
+    ]
+    lines = report.csv_bytes().decode("utf-8-sig").splitlines()
+    assert lines[1] == "Ada Lovelace,a@x.io,'+15555550100,2,1234.56"
+    assert lines[2] == ",'=cmd@x.io,,0,0.00"

@@ -1,4 +1,4 @@
-"""CSV reports over GraphQL (SPEC 4.3, 5.18 R-RP-1/R-RP-2): thin edges over ReportService, which
+"""CSV reports over GraphQL (SPEC 4.3, 5.18 R-RP-1..3): thin edges over ReportService, which
 authorizes (ADMIN of the context org), builds the CSV and answers `{url, message}`."""
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ def resolve_generate_order_report(_: None, info: GraphQLResolveInfo, query: Any 
 def resolve_generate_activity_report(_: None, info: GraphQLResolveInfo, query: Any = None) -> Any:
     c = ctx(info)
     return c.services.reports.activity_report(c.principal, query)
+
+
+@mutation.field("generateUserProfileReport")
+def resolve_generate_user_profile_report(_: None, info: GraphQLResolveInfo, query: Any = None) -> Any:
+    c = ctx(info)
+    return c.services.reports.customer_report(c.principal, query)
 
 
 BINDABLES: list[SchemaBindable] = []

@@ -41,7 +41,6 @@ NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
         "createStripeLocationId",
     ),
     "Mutation": (
-        "generateUserProfileReport",
         "generateWaitListReport",
         "salesReport",
         "deleteSubscription",
