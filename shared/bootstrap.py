@@ -116,9 +116,13 @@ class Services:
 
     @cached_property
     def refunds(self) -> RefundService:
+        payments = StripeRefunds(self.settings)
+        return RefundService(self.store, self.refund_store, payments, self.task_queue, self.delivery)
+
+    @cached_property
+    def refund_store(self) -> FirestoreRefundStore:
         store = self.store
-        records = FirestoreRefundStore(store.client, store.inventory, store.checkout, store.checkout.metrics)
-        return RefundService(store, records, StripeRefunds(self.settings), self.task_queue, self.delivery)
+        return FirestoreRefundStore(store.client, store.inventory, store.checkout, store.checkout.metrics)
 
     @cached_property
     def events(self) -> EventService:
@@ -185,7 +189,7 @@ class Services:
             organizations=store.organizations, users=store.users,
             records=FirestoreDeliveryStore(store.client), tasks=self.task_queue,
             images=_once(images), signer=_once(signer), mailer=_once(mailer), texts=_once(texts),
-            email_from=settings.email_from,
+            email_from=settings.email_from, refund_records=self.refund_store,
         )  # fmt: skip
 
     @cached_property

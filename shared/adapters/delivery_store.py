@@ -5,8 +5,8 @@
     orders/{id}         only `secretId` and the `qrCodeUrl` fields, each changed in a transaction
                         so a concurrent refund, scan or second delivery is never overwritten
 
-A delivery record is claimed before its message is sent (create-if-absent inside a
-transaction), which is what makes a task delivered twice send once.
+A delivery record is claimed before its message is sent (create-if-absent, or a compare-and-set
+on a stale claim), which is what makes a task delivered twice send once.
 """
 
 from __future__ import annotations
@@ -76,28 +76,33 @@ class FirestoreDeliveryStore:
         """
         ref = self.deliveries.document(record_id)
         now = record.claimedAt
-
-        @firestore.transactional
-        def attempt(transaction: firestore.Transaction) -> ClaimOutcome:
-            snapshot = ref.get(transaction=transaction)
-            if not snapshot.exists:
-                transaction.create(ref, record.doc())
-                return "claimed"
-            existing = Delivery.model_validate(snapshot.to_dict())
-            if existing.status != "sending":
-                return "done"
-            if existing.claimedAt + lease > now:
-                return "busy"
-            if retry_stale:
-                transaction.update(ref, {"claimedAt": now, "attempts": existing.attempts + 1})
-                return "claimed"
-            transaction.update(ref, {"status": "unknown"})
-            return "done"
-
-        outcome: ClaimOutcome = attempt(self.client.transaction())
+        # Create-if-absent, then compare-and-set on the update time: no transaction, so two
+        # deliveries of one task racing here never wait on (or time out on) a lock; the loser
+        # sees "busy" and its queue retries later.
+        try:
+            ref.create(record.doc())
+            record_writes(1)
+            return "claimed"
+        except google_exceptions.AlreadyExists:
+            pass
+        snapshot = ref.get()
         record_reads(1)
+        if not snapshot.exists:  # given back a moment ago by a failed attempt
+            return "busy"
+        existing = Delivery.model_validate(snapshot.to_dict())
+        if existing.status != "sending":
+            return "done"
+        if existing.claimedAt + lease > now:
+            return "busy"
+        fields: dict[str, Any] = (
+            {"claimedAt": now, "attempts": existing.attempts + 1} if retry_stale else {"status": "unknown"}
+        )
+        try:
+            ref.update(fields, option=self.client.write_option(last_update_time=snapshot.update_time))
+        except google_exceptions.FailedPrecondition:
+            return "busy"  # another attempt took over the stale claim first
         record_writes(1)
-        return outcome
+        return "claimed" if retry_stale else "done"
 
     def finish(self, record_id: str, fields: Mapping[str, Any]) -> None:
         self.deliveries.document(record_id).update(dict(fields))

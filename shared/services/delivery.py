@@ -14,8 +14,8 @@ sends once. They are the one kind of e-mail a refunded order, or a cancelled eve
 they need no QR code and carry no calendar. What one notice lists: shared.domain.refund_email.
 
 Exactly-once is impossible across a provider call, so each channel picks its side
-(`deliveries/{orderId}~{key}~{channel}` is claimed in a transaction BEFORE the provider call and
-completed with the provider's message id after it):
+(`deliveries/{orderId}~{key}~{channel}` is claimed — create-if-absent, or compare-and-set on a
+stale claim — BEFORE the provider call and completed with the provider's message id after it):
 - e-mail is AT LEAST ONCE. A crash between the provider accepting the message and our record
   leaves the claim "sending"; once its lease (longer than the function timeout) has passed, a
   retry sends again. A buyer who gets the ticket e-mail twice is fine; one who never gets it
