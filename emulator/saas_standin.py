@@ -23,6 +23,8 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+from emulator.webflow_standin import WebflowStandIn
+
 
 class Inbox:
     """Everything the stand-in accepted, in arrival order (thread-safe)."""
@@ -81,6 +83,7 @@ class SaasStandIn:
     def __init__(self, plivo_auth_id: str | None, plivo_auth_token: str | None) -> None:
         self.inbox = Inbox()
         self.plivo_auth = (plivo_auth_id, plivo_auth_token)
+        self.webflow = WebflowStandIn()
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
@@ -98,7 +101,11 @@ class SaasStandIn:
             return self.plivo_send(request, path.split("/")[3])
         if path == "/_inbox" and method == "DELETE":
             self.inbox.clear()
+            self.webflow.clear()
             return Response(status=204)
+        if path == "/webflow" or path.startswith("/webflow/"):
+            # Webflow Data API v2 subset + its test hooks (emulator/webflow_standin.py).
+            return self.webflow.dispatch(request, path.removeprefix("/webflow"))
         if path == "/_inbox/emails.json":
             return _json(self.inbox.emails)
         if path == "/_inbox/sms.json":
