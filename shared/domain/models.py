@@ -657,3 +657,67 @@ class Order(Identified):
     # Not in GraphQL: set by Stripe's charge.dispute.created webhook.
     disputed: bool = False
     disputeId: str = ""
+
+
+# --- Webflow (SPEC 3.10) -------------------------------------------------------------------------
+
+WebFlowEntityType = Literal["VENUE", "EVENT", "ARTIST", "ORGANIZATION"]
+
+
+class WebFlowSiteDomain(Model):
+    name: str = ""
+    lastPublishedAt: int | None = None
+
+
+class WebFlowSite(Identified):
+    name: str = ""
+    webFlowId: str
+    enabled: bool = True
+    eventCollectionId: str = ""
+    venueCollectionId: str = ""
+    artistCollectionId: str = ""
+    organizationCollectionId: str = ""
+    eventTypeCollectionId: str = ""
+    previewUrl: str = ""
+    domains: list[WebFlowSiteDomain] = Field(default_factory=list)
+    createdAt: int = 0
+    updatedAt: int = 0
+
+
+class WebFlowEntityId(Model):
+    webFlowSiteId: str  # the site's Webflow id (WebFlowSite.webFlowId)
+    webFlowEntityId: str  # the CMS item id in that site's collection
+    slug: str = ""
+
+
+class WebFlowEntity(Identified):
+    entityType: WebFlowEntityType
+    name: str = ""
+    selloutId: str
+    webFlowIds: list[WebFlowEntityId] = Field(default_factory=list)
+    alwaysPublishTo: list[str] = Field(default_factory=list)
+    createdAt: int = 0
+    updatedAt: int = 0
+
+    def item_on(self, site_id: str) -> WebFlowEntityId | None:
+        return next((w for w in self.webFlowIds if w.webFlowSiteId == site_id), None)
+
+
+class WebFlow(Identified):
+    orgId: str
+    createdAt: int
+    updatedAt: int = 0
+    sites: list[WebFlowSite] = Field(default_factory=list)
+    entities: list[WebFlowEntity] = Field(default_factory=list)
+    # Not in GraphQL: the sites' Webflow ids, so remapWebFlowSite finds every org using a site
+    # with one array-contains query (Firestore cannot query inside a list of maps).
+    siteWebFlowIds: list[str] = Field(default_factory=list)
+
+    def site(self, site_id: str) -> WebFlowSite | None:
+        """A site by its Webflow id or our `_id` (clients have sent both)."""
+        return next((s for s in self.sites if site_id in (s.webFlowId, s.id)), None)
+
+    def entity(self, entity_type: str, sellout_id: str) -> WebFlowEntity | None:
+        return next(
+            (e for e in self.entities if e.entityType == entity_type and e.selloutId == sellout_id), None
+        )
