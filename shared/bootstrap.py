@@ -23,6 +23,7 @@ from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
+from shared.adapters.webflow_store import FirestoreWebFlowStore
 from shared.domain.identity import IdentityService
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
 from shared.services.accounts import AccountService
@@ -40,6 +41,7 @@ from shared.services.roles import RoleService
 from shared.services.scanning import ScanService, signing_keys
 from shared.services.stripe_webhooks import StripeWebhookService
 from shared.services.texting import TextSender
+from shared.services.webflow import WebflowPort, WebflowService
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -127,8 +129,29 @@ class Services:
     @cached_property
     def events(self) -> EventService:
         return EventService(
-            self.store, FirestoreEventWriter(self.store.client, self.store.inventory), self.fees
-        )
+            self.store, FirestoreEventWriter(self.store.client, self.store.inventory), self.fees,
+            webflow=self.webflow,
+        )  # fmt: skip
+
+    @cached_property
+    def webflow(self) -> WebflowService:
+        # The Webflow SDK is imported when a push first runs: the GraphQL function only enqueues.
+        settings = self.settings
+
+        def api() -> WebflowPort:
+            from shared.adapters.webflow_api import WebflowApi
+
+            return WebflowApi(settings)
+
+        store = self.store
+        return WebflowService(
+            records=FirestoreWebFlowStore(store.client), events=store.events, venues=store.venues,
+            artists=store.artists, organizations=store.organizations,
+            # A lambda, not self.events.event: EventService is built with this service.
+            live_event=lambda event_id: self.events.event(event_id),  # noqa: PLW0108
+            tasks=self.task_queue,
+            task_records=FirestoreDeliveryStore(store.client), api=_once(api),
+        )  # fmt: skip
 
     @cached_property
     def order_store(self) -> FirestoreOrderStore:

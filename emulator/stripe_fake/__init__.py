@@ -7,7 +7,9 @@ behaves like Stripe wherever Sellout's payment code relies on it.
   hides it from every other account (_base.install_visibility, connect.context_middleware);
 - adds idempotency keys (idempotency), Connect accounts, OAuth and application fees
   (connect), PaymentIntents and Charges (payments), bounded refunds (refunds), disputes
-  (disputes), stored events and signed, retried, Connect-aware webhook delivery (events);
+  (disputes), stored events and signed, retried, Connect-aware webhook delivery (events),
+  SetupIntents, customers' saved PaymentMethods and card sources (saved_cards), Terminal
+  locations, readers and connection tokens (terminal);
 - extends the test controls under /_config/ (webhooks with connect=true, event resend,
   refund status, account onboarding) and makes `DELETE /_config/data` forget all of it.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 from aiohttp import web
 from localstripe import resources
 
-from . import cards, connect, disputes, events, payments, refunds
+from . import cards, connect, disputes, events, payments, refunds, saved_cards, terminal
 from ._base import OVERRIDES, RESET_HOOKS, install_visibility, route
 from .idempotency import idempotency_middleware
 
@@ -37,7 +39,7 @@ def install(app: web.Application) -> None:
     install_visibility()
     events.install()
     cards.install()
-    for module in (events, connect, payments, refunds, disputes):
+    for module in (events, connect, payments, refunds, disputes, saved_cards, terminal):
         module.routes()
     route("DELETE", "/_config/data", _flush_data)
     # After localstripe's error/auth middlewares (outermost first): who is calling, then

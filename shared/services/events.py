@@ -71,6 +71,21 @@ class EventsStore(Protocol):
 HoldPlanner = Callable[[Event, list[Shard]], tuple[Event, list[Shard]] | None]
 
 
+class WebflowHooks(Protocol):
+    """Webflow reactions (SPEC 5.21, R-WF-6/7; shared.services.webflow): they only enqueue."""
+
+    def publish_targets(
+        self, event: Event, publish_site_ids: list[str | None] | None,
+        unpublish_site_ids: list[str | None] | None, published: bool,
+    ) -> Any: ...  # fmt: skip
+
+    def event_published(self, event: Event, plan: Any, published: bool) -> None: ...
+
+    def event_updated(self, event: Event) -> None: ...
+
+    def event_deleted(self, event: Event) -> None: ...
+
+
 class EventWriter(Protocol):
     def create(self, event: Event) -> Event: ...
 
@@ -111,11 +126,13 @@ class EventService:
         writer: EventWriter,
         fees: FeeCopier,
         clock: Callable[[], float] = time.time,
+        webflow: WebflowHooks | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
         self.fees = fees
         self.clock = clock
+        self.webflow = webflow
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -214,6 +231,8 @@ class EventService:
             raise DomainError(ErrorCode.INVALID_INPUT, error.message, fields) from None
         event = self.live([event])[0]
         self.store.events.save(event)
+        if self.webflow:  # EventUpdated: debounced Webflow re-sync (R-WF-6)
+            self.webflow.event_updated(event)
         if data.get("isHold"):
             stored_ids = {h.id for h in stored.holds}
             for raw in _strip_nones(data.get("holds") or []):
@@ -250,9 +269,14 @@ class EventService:
     # --- publish / delete / duplicate -----------------------------------------------------------
 
     def publish_event(
-        self, principal: Principal | None, event_id: str | None, published: bool | None
+        self,
+        principal: Principal | None,
+        event_id: str | None,
+        published: bool | None,
+        publish_site_ids: list[str | None] | None = None,
+        unpublish_site_ids: list[str | None] | None = None,
     ) -> Event:
-        """R-EV-6 steps 1-2 and the `published` flag."""
+        """R-EV-6: checks, the `published` flag, then the Webflow pushes (queued, step 3)."""
         event = self._event_for(principal, event_id, ADMIN)
         publish = published is not False
         if publish:
@@ -269,9 +293,17 @@ class EventService:
                 raise DomainError(
                     ErrorCode.CONFLICT, f"Before publishing, add: {'; '.join(missing)}.", missing
                 )
-        # Webflow (R-EV-6 step 3, R-WF-2): push to publishSiteIds / remove from unpublishSiteIds here.
+        # Sites are checked before the write, so an unknown site id changes nothing.
+        plan = (
+            self.webflow.publish_targets(event, publish_site_ids, unpublish_site_ids, publish)
+            if self.webflow
+            else None
+        )
         self.store.events.update(event.id, {"published": publish})
-        return self.live([event.model_copy(update={"published": publish})])[0]
+        event = event.model_copy(update={"published": publish})
+        if self.webflow:  # EventPublished (R-EV-6 step 3, R-WF-2, R-WF-6)
+            self.webflow.event_published(event, plan, publish)
+        return self.live([event])[0]
 
     def delete_event(self, principal: Principal | None, org_id: str, event_id: str) -> dict[str, Any]:
         """R-EV-7: soft delete, refused while any order of the event is not Refunded."""
@@ -283,8 +315,9 @@ class EventService:
         refunded = self.store.orders.count(("eventId", "==", event.id), ("state", "==", "Refunded"))
         if orders != refunded:
             return {"ordersCount": orders, "ordersRefundedCount": refunded, "deleted": False}
-        # Webflow (R-WF): unpublish the event from every site it is on here.
         self.store.events.update(event.id, {"active": False})
+        if self.webflow:  # R-EV-7: off every Webflow site it is on
+            self.webflow.event_deleted(event)
         return {"ordersCount": orders, "ordersRefundedCount": refunded, "deleted": True}
 
     def duplicate_event(self, principal: Principal | None, event_id: str) -> Event:

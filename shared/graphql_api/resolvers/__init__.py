@@ -18,11 +18,12 @@ from shared.graphql_api.resolvers import (
     reports,
     roles,
     unavailable,
+    webflow,
 )
 from shared.graphql_api.roots import mutation, query
 
 MODULES = (
     accounts, analytics, catalog, delivery, events, fees, orders, orders_read, refunds, reports, roles,
-    unavailable,
+    unavailable, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

@@ -96,12 +96,14 @@ def resolve_publish_event(
     info: GraphQLResolveInfo,
     *,
     eventId: str,
-    publishSiteIds: list[str] | None = None,
-    unpublishSiteIds: list[str] | None = None,
+    publishSiteIds: list[str | None] | None = None,
+    unpublishSiteIds: list[str | None] | None = None,
     published: bool | None = None,
 ) -> Any:
     c = ctx(info)
-    return doc(c.services.events.publish_event(c.principal, eventId, published))
+    return doc(
+        c.services.events.publish_event(c.principal, eventId, published, publishSiteIds, unpublishSiteIds)
+    )
 
 
 @mutation.field("deleteEvent")
