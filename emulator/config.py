@@ -19,7 +19,7 @@ PROJECT_ID = "demo-sellout"
 HOST = "127.0.0.1"
 
 # Cloud Tasks queues the app uses (Terraform declares the same names with a prefix).
-TASK_QUEUES = ("delivery", "reservations", "refunds", "webflow")
+TASK_QUEUES = ("delivery", "reservations", "refunds", "webflow", "background")
 TASKS_LOCATION = "us-central1"
 
 
@@ -152,6 +152,7 @@ def local_environment() -> dict[str, str]:
         "IPGEO_API_BASE": f"{SAAS_URL}/ipgeo",
         "CORS_ALLOWED_ORIGINS": json.dumps(
             ["http://localhost:3000", "http://localhost:3001", "http://127.0.0.1:3000"]
+        "IPGEO_ACCESS_KEY": "local-ipgeo-key",  # the stand-in only checks one is sent
         ),
         "GRAPHQL_INTROSPECTION": "true",
         "LOG_LEVEL": "INFO",

@@ -23,6 +23,7 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+from emulator.ipstack_standin import IpstackStandIn
 from emulator.webflow_standin import WebflowStandIn
 
 
@@ -84,12 +85,13 @@ class SaasStandIn:
         self.inbox = Inbox()
         self.plivo_auth = (plivo_auth_id, plivo_auth_token)
         self.webflow = WebflowStandIn()
+        self.ipstack = IpstackStandIn()
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
         return self.dispatch(request)(environ, start_response)
 
-    def dispatch(self, request: Request) -> Response:
+    def dispatch(self, request: Request) -> Response:  # noqa: PLR0912 - one route table, read top down
         path, method = request.path.rstrip("/") or "/", request.method
         if path == "/" and method == "GET":
             return self.inbox_page()
@@ -102,10 +104,14 @@ class SaasStandIn:
         if path == "/_inbox" and method == "DELETE":
             self.inbox.clear()
             self.webflow.clear()
+            self.ipstack.clear()
             return Response(status=204)
         if path == "/webflow" or path.startswith("/webflow/"):
             # Webflow Data API v2 subset + its test hooks (emulator/webflow_standin.py).
             return self.webflow.dispatch(request, path.removeprefix("/webflow"))
+        if path.startswith("/ipgeo/"):
+            # ipstack's geolocation API (emulator/ipstack_standin.py).
+            return self.ipstack.dispatch(request, path.removeprefix("/ipgeo"))
         if path == "/_inbox/emails.json":
             return _json(self.inbox.emails)
         if path == "/_inbox/sms.json":

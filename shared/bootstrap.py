@@ -19,6 +19,7 @@ from shared.adapters.fee_store import FirestoreFeeWriter
 from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
 from shared.adapters.order_store import FirestoreOrderStore
+from shared.adapters.ipstack_geo import IpstackLocator
 from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
@@ -27,6 +28,7 @@ from shared.adapters.webflow_store import FirestoreWebFlowStore
 from shared.domain.identity import IdentityService
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
 from shared.services.accounts import AccountService
+from shared.domain.models import Order
 from shared.services.analytics import AnalyticsService
 from shared.services.catalog import CatalogService
 from shared.services.checkout import CheckoutService
@@ -35,6 +37,7 @@ from shared.services.events import EventService
 from shared.services.fees import FeeService
 from shared.services.mailer import FallbackMailer
 from shared.services.orders import OrderService
+from shared.services.geolocation import GeolocationService
 from shared.services.refunds import RefundService
 from shared.services.reports import ReportService
 from shared.services.roles import RoleService
@@ -106,7 +109,7 @@ class Services:
             self.payments,
             self.task_queue,
             self.fees.event_fees,
-            on_order_created=self.delivery.order_created,
+            on_order_created=self.order_created,
         )
 
     @cached_property
@@ -115,6 +118,21 @@ class Services:
         return StripeWebhookService(
             self.store, self.checkout, [s.get_secret_value() for s in secrets], refunds=self.refunds
         )
+    def order_created(self, order: Order) -> None:
+        """OrderCreated reactions (SPEC 5.21), after the order is committed; each is idempotent
+        because a retried createOrder or a webhook racing the client calls this again."""
+        self.delivery.order_created(order.id)
+        self.geolocation.order_created(order)
+
+    @cached_property
+    def geolocation(self) -> GeolocationService:
+        settings = self.settings
+
+        def locator() -> IpstackLocator:
+            return IpstackLocator(settings)
+
+        return GeolocationService(self.store.orders, self.task_queue, _once(locator))
+
 
     @cached_property
     def refunds(self) -> RefundService:

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
 
     # --- GraphQL and HTTP -------------------------------------------------------------------
     cors_allowed_origins: list[str] = Field(
+    ipgeo_access_key: SecretStr = Field(
+        SecretStr(""), description="ipstack access key (buyer IP geolocation; empty = off)."
+    )
         default_factory=list,
         description="Origins of Backstage and the purchase portal (JSON list).",
     )

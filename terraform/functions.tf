@@ -25,11 +25,11 @@ locals {
       max_instances = 20
     }
     checkout = {
-      description   = "Buyer checkout: holds inventory, creates the PaymentIntent; verifies Firebase ID tokens itself. Also receives the reservations queue's hold-expiry tasks (checks their OIDC token itself)."
+      description   = "Buyer checkout: holds inventory, creates the PaymentIntent; verifies Firebase ID tokens itself. Also receives the reservations queue's hold-expiry tasks and the background queue's IP-geolocation tasks (checks their OIDC token itself)."
       public        = true
-      secrets       = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY"]
+      secrets       = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY", "IPGEO_ACCESS_KEY"]
       roles         = ["roles/datastore.user", "roles/firebaseauth.viewer"] # check_revoked
-      enqueues      = ["reservations", "delivery"]
+      enqueues      = ["reservations", "delivery", "background"]
       memory_mb     = 512
       max_instances = 50 # on-sales
     }
@@ -38,7 +38,7 @@ locals {
       public        = true
       secrets       = ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_CONNECT_WEBHOOK_SECRET", "SEATSIO_SECRET_KEY"]
       roles         = ["roles/datastore.user"]
-      enqueues      = ["delivery", "refunds", "webflow"]
+      enqueues      = ["delivery", "refunds", "webflow", "background"]
       max_instances = 20
     }
     scan = {

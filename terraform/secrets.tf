@@ -12,6 +12,7 @@ locals {
     PLIVO_AUTH_TOKEN              = "Plivo auth token."
     WEBFLOW_API_TOKEN             = "Webflow API token."
     SEATSIO_SECRET_KEY            = "seats.io company admin key."
+    IPGEO_ACCESS_KEY              = "ipstack access key (buyer IP geolocation)."
     TICKET_SIGNING_KEY            = "Ed25519 private key (base64 of 32 raw bytes) that signs ticket QR codes."
   }
 }

@@ -17,6 +17,13 @@ locals {
       retry_config = { max_attempts = 20, max_retry_duration = "3600s", min_backoff = "5s", max_backoff = "300s" }
       sampling     = 0.2
     }
+    # Best-effort follow-ups of an order (checkout: buyer IP geolocation). Few retries: a
+    # lookup that keeps failing only leaves one dot off the heat map.
+    background = {
+      rate_limits  = { max_dispatches_per_second = 20, max_concurrent_dispatches = 20 }
+      retry_config = { max_attempts = 3, max_retry_duration = "3600s", min_backoff = "30s", max_backoff = "600s" }
+      sampling     = 0.1
+    }
     # Refund fan-out (refund). Slow enough for Stripe's rate limits (100/s live, 25/s test)
     # while an organizer cancels a whole event; money moves, so every attempt is logged.
     refunds = {

@@ -3,6 +3,7 @@
     POST /payment-intent            OrderPaymentIntentInput → {paymentIntentId, clientSecret}
     POST /orders                    OrderInput → Order
     POST /tasks/expire-reservation  {reservationId} (Cloud Tasks, OIDC)
+    POST /tasks/geocode-order       {orderId, ip} (Cloud Tasks, OIDC): the buyer's city (R-GEO-1)
 The same operations are the GraphQL mutations createOrderPaymentIntent and createOrder.
 """
 
@@ -28,6 +29,11 @@ def handle(request: flask.Request) -> flask.Response:
             request, app.settings, function_url(app.settings, "checkout", "/tasks/expire-reservation")
         )
         return json_response({"outcome": app.checkout.expire(str(body.get("reservationId") or ""))})
+    if route == ("POST", "/tasks/geocode-order"):
+        verify_task_request(
+            request, app.settings, function_url(app.settings, "checkout", "/tasks/geocode-order")
+        )
+        return json_response({"outcome": app.geolocation.run_task(body)})
     caller = principal_for(request, app)
     key = request.headers.get("Idempotency-Key", "")
     if route == ("POST", "/payment-intent"):

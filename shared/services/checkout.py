@@ -104,7 +104,7 @@ class CheckoutService:
         *,
         clock: Callable[[], float] = time.time,
         hold_seconds: int = HOLD_SECONDS,
-        on_order_created: Callable[[str], None] = lambda order_id: None,
+        on_order_created: Callable[[Order], None] = lambda order: None,
     ) -> None:
         self.store = store
         self.checkout = store.checkout
@@ -272,7 +272,7 @@ class CheckoutService:
                 order: Order | None = self.checkout.order(reservation.orderId)
                 if order is None:
                     raise DomainError(ErrorCode.INTERNAL, "Order record missing.")
-                self.on_order_created(order.id)
+                self.on_order_created(order)
                 return order
             if not reservation.paymentIntentId:
                 raise DomainError(ErrorCode.CONFLICT, "The payment has not started.")
@@ -293,7 +293,7 @@ class CheckoutService:
                 order.payments[0].paymentIntentId = intent.id
                 self.checkout.fulfil(reservation, version, order)
                 log.info("order created", extra={"orderId": order.id, "eventId": order.eventId})
-                self.on_order_created(order.id)
+                self.on_order_created(order)
                 return order
             except StaleReservationError:
                 continue  # someone else moved it: look again
@@ -388,7 +388,7 @@ class CheckoutService:
         order_id = derived_id("o", caller.user_id, key) if key else new_id(20)
         existing: Order | None = self.checkout.order(order_id) if key else None
         if existing is not None:
-            self.on_order_created(existing.id)
+            self.on_order_created(existing)
             return existing
         event, priced = self._price(caller, {**params, "paymentMethodType": method}, channel, ip, order_id)
         try:
@@ -400,5 +400,5 @@ class CheckoutService:
             if existing is None:
                 raise DomainError(ErrorCode.BUSY, "Please try again.") from None
             created = existing
-        self.on_order_created(created.id)
+        self.on_order_created(created)
         return created
