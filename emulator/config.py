@@ -150,9 +150,9 @@ def local_environment() -> dict[str, str]:
         "WEBFLOW_API_TOKEN": "local-webflow-token",
         "SEATSIO_API_BASE": f"{SAAS_URL}/seatsio",
         "IPGEO_API_BASE": f"{SAAS_URL}/ipgeo",
+        "IPGEO_ACCESS_KEY": "local-ipgeo-key",  # the stand-in only checks one is sent
         "CORS_ALLOWED_ORIGINS": json.dumps(
             ["http://localhost:3000", "http://localhost:3001", "http://127.0.0.1:3000"]
-        "IPGEO_ACCESS_KEY": "local-ipgeo-key",  # the stand-in only checks one is sent
         ),
         "GRAPHQL_INTROSPECTION": "true",
         "LOG_LEVEL": "INFO",

@@ -91,7 +91,7 @@ class SaasStandIn:
         request = Request(environ)
         return self.dispatch(request)(environ, start_response)
 
-    def dispatch(self, request: Request) -> Response:  # noqa: PLR0912 - one route table, read top down
+    def dispatch(self, request: Request) -> Response:
         path, method = request.path.rstrip("/") or "/", request.method
         if path == "/" and method == "GET":
             return self.inbox_page()

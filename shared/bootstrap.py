@@ -18,26 +18,26 @@ from shared.adapters.event_store import FirestoreEventWriter
 from shared.adapters.fee_store import FirestoreFeeWriter
 from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreStore, firestore_client
-from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.ipstack_geo import IpstackLocator
+from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
 from shared.adapters.webflow_store import FirestoreWebFlowStore
 from shared.domain.identity import IdentityService
+from shared.domain.models import Order
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
 from shared.services.accounts import AccountService
-from shared.domain.models import Order
 from shared.services.analytics import AnalyticsService
 from shared.services.catalog import CatalogService
 from shared.services.checkout import CheckoutService
 from shared.services.delivery import DeliveryService
 from shared.services.events import EventService
 from shared.services.fees import FeeService
+from shared.services.geolocation import GeolocationService
 from shared.services.mailer import FallbackMailer
 from shared.services.orders import OrderService
-from shared.services.geolocation import GeolocationService
 from shared.services.refunds import RefundService
 from shared.services.reports import ReportService
 from shared.services.roles import RoleService
@@ -112,12 +112,6 @@ class Services:
             on_order_created=self.order_created,
         )
 
-    @cached_property
-    def stripe_webhooks(self) -> StripeWebhookService:
-        secrets = [self.settings.stripe_webhook_secret, self.settings.stripe_connect_webhook_secret]
-        return StripeWebhookService(
-            self.store, self.checkout, [s.get_secret_value() for s in secrets], refunds=self.refunds
-        )
     def order_created(self, order: Order) -> None:
         """OrderCreated reactions (SPEC 5.21), after the order is committed; each is idempotent
         because a retried createOrder or a webhook racing the client calls this again."""
@@ -133,6 +127,12 @@ class Services:
 
         return GeolocationService(self.store.orders, self.task_queue, _once(locator))
 
+    @cached_property
+    def stripe_webhooks(self) -> StripeWebhookService:
+        secrets = [self.settings.stripe_webhook_secret, self.settings.stripe_connect_webhook_secret]
+        return StripeWebhookService(
+            self.store, self.checkout, [s.get_secret_value() for s in secrets], refunds=self.refunds
+        )
 
     @cached_property
     def refunds(self) -> RefundService:

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     seatsio_api_base: str | None = Field(
         None, description="URL of the seats.io stand-in.", json_schema_extra=LOCAL_ONLY
     )
+    ipgeo_access_key: SecretStr = Field(
+        SecretStr(""), description="ipstack access key (buyer IP geolocation; empty = off)."
+    )
     ipgeo_api_base: str | None = Field(
         None, description="URL of the IP-geolocation stand-in.", json_schema_extra=LOCAL_ONLY
     )
@@ -130,9 +133,6 @@ class Settings(BaseSettings):
 
     # --- GraphQL and HTTP -------------------------------------------------------------------
     cors_allowed_origins: list[str] = Field(
-    ipgeo_access_key: SecretStr = Field(
-        SecretStr(""), description="ipstack access key (buyer IP geolocation; empty = off)."
-    )
         default_factory=list,
         description="Origins of Backstage and the purchase portal (JSON list).",
     )
