@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tf_layout import TERRAFORM_DIR, blocks, root_locals
 
-EXPECTED_QUEUES = {"delivery", "reservations", "refunds", "webflow"}
+from emulator.config import TASK_QUEUES
+
+EXPECTED_QUEUES = set(TASK_QUEUES)  # the queues the local stack creates are the ones deployed
 
 
 def seconds(duration: str) -> int:
