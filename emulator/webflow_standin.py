@@ -14,7 +14,9 @@ through its `environment` base URL (WEBFLOW_API_BASE).
 Test hooks (not Webflow): `POST /_sites` {"id"?, "displayName"?, "customDomains"?: [urls]} makes a
 site with the collections a Sellout site has (events, venues, artists, organizations,
 event-types); `GET /_items` lists every item with its site and collection; `GET /_publishes`
-lists site publishes; `clear()` forgets everything (the SaaS stand-in's `DELETE /_inbox`).
+lists site publishes; `POST /_fail` {"status", "count", "method"?, "after"?} lets `after` API
+requests (of that method) through, then fails the next `count` with `status` (retry tests);
+`clear()` forgets everything (the SaaS stand-in's `DELETE /_inbox`).
 Webflow answers errors as {"code", "message"}; so does this.
 """
 
@@ -62,9 +64,11 @@ class WebflowStandIn:
         self.collections: dict[str, dict[str, Any]] = {}  # id -> collection (+ siteId)
         self.items: dict[str, dict[str, dict[str, Any]]] = {}  # collection id -> item id -> item
         self.publishes: list[dict[str, Any]] = []
+        self.failures: dict[str, Any] = {}
 
     def clear(self) -> None:
         with self._lock:
+            self.failures = {}
             self.sites.clear()
             self.collections.clear()
             self.items.clear()
@@ -127,11 +131,21 @@ class WebflowStandIn:
             return _json(self.all_items())
         if path == "/_publishes" and method == "GET":
             return _json(self.publishes)
+        if path == "/_fail" and method == "POST":
+            self.failures = dict(request.get_json(silent=True) or {})
+            return Response(status=204)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or not token.strip():
             return _error("not_authorized", "Request not authorized", 401)
         parts = [p for p in path.split("/") if p]
         with self._lock:
+            failure = self.failures
+            if failure.get("count", 0) > 0 and failure.get("method", method) == method:
+                if failure.get("after", 0) > 0:
+                    failure["after"] -= 1
+                else:
+                    failure["count"] -= 1
+                    return _error("injected_failure", "injected failure", int(failure.get("status", 503)))
             if len(parts) >= 2 and parts[0] == "sites":
                 return self._sites(request, parts[1], parts[2:])
             if len(parts) >= 3 and parts[0] == "collections" and parts[2] == "items":

@@ -371,6 +371,20 @@ class WebflowService:
     # --- task handlers (webflow-push) -----------------------------------------------------------
 
     def run_push(self, body: dict[str, Any]) -> str:
+        """webflow-push: one queued push. Webflow refusing it for good (a 4xx other than 404 and
+        429: a field the site's collection rejects, a revoked token) is logged and answered as
+        done, so the queue does not retry what cannot succeed (SECURITY 11); a busy or
+        unreachable Webflow raises BUSY and the queue tries again."""
+        try:
+            return self._run_push(body)
+        except DomainError as error:
+            if error.code != ErrorCode.UPSTREAM_FAILED:
+                raise
+            context = {k: body.get(k) for k in ("action", "eventId", "siteId", "selloutId")}
+            log.error("webflow push failed for good", extra={**context, "error": error.message})
+            return f"failed: {error.message}"
+
+    def _run_push(self, body: dict[str, Any]) -> str:
         action = str(body.get("action") or "")
         org_id, site_id = str(body.get("orgId") or ""), str(body.get("siteId") or "")
         if action == "publish":
@@ -406,8 +420,15 @@ class WebflowService:
             self.task_records.update_task(task.id, {"endedAt": self.now(), "success": False,
                                                     "outcome": "event not published to Webflow"})  # fmt: skip
             return "not published"
-        for item in entity.webFlowIds:
-            self.push_event(event.id, item.webFlowSiteId, publish_site=False)
+        try:
+            for item in entity.webFlowIds:
+                self.push_event(event.id, item.webFlowSiteId, publish_site=False)
+        except DomainError as error:
+            if error.code != ErrorCode.UPSTREAM_FAILED:
+                raise  # BUSY: the queue delivers the task again
+            self.task_records.update_task(task.id, {"endedAt": self.now(), "success": False,
+                                                    "outcome": f"failed: {error.message}"})  # fmt: skip
+            return "failed"
         self.task_records.update_task(task.id, {"endedAt": self.now(), "success": True, "outcome": "synced"})
         return "synced"
 

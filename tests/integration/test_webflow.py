@@ -297,3 +297,26 @@ def test_a_push_or_resync_delivered_twice_changes_the_same_items():
     ]
     assert results == ["synced", "already done"]
     assert {i["id"] for i in items()} == item_ids
+
+
+def test_a_busy_webflow_is_retried_without_duplicates_and_a_refusal_is_not_retried():
+    world = World()
+    world.add_site()
+    payload = {"action": "publish", "orgId": world.org.id, "siteId": world.site_id, "eventId": world.event_id}
+    # Webflow answers 503 to the third create (venue and two artists made, the org item not).
+    fail = {"status": 503, "count": 1, "method": "POST", "after": 3}
+    requests.post(f"{WEBFLOW}/_fail", json=fail, timeout=10).raise_for_status()
+    busy = requests.post(PUSH_URL, json=payload, timeout=60)
+    # 503: the queue delivers the push again
+    assert busy.status_code == 503 and busy.json()["error"]["code"] == "BUSY"
+    assert [len(items(k)) for k in ("venues", "artists", "organizations", "events")] == [1, 2, 0, 0]
+
+    again = requests.post(PUSH_URL, json=payload, timeout=60)
+    assert again.status_code == 200 and again.json()["result"] == "published"
+    assert [len(items(k)) for k in ("venues", "artists", "organizations", "events")] == [1, 2, 1, 1]
+
+    # A refusal that no retry can fix (here the site publish) is answered as done, not retried.
+    requests.post(f"{WEBFLOW}/_fail", json={"status": 400, "count": 1, "method": "POST"}, timeout=10)
+    refused = requests.post(PUSH_URL, json=payload, timeout=60)
+    assert refused.status_code == 200
+    assert refused.json()["result"] == "failed: Webflow refused to publish the site."
