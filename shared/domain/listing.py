@@ -3,6 +3,7 @@ case-insensitive substring search, stable ordering."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -36,3 +37,32 @@ def criterion(value: Any, test: Callable[[], bool]) -> bool | None:
     if value is None or value in ("", []):
         return None
     return test()
+
+
+MAX_PREFIX = 20  # longer words are matched on their first 20 characters (then filtered exactly)
+
+
+def name_prefixes(name: str) -> list[str]:
+    """What a name can be found by across all orgs (SPEC R-VA-2): every prefix of at least two
+    characters of each word, lower-cased. Stored with the record, so a search is one
+    `array_contains` query instead of reading every record of every org."""
+    found: dict[str, None] = {}
+    for word in re.findall(r"\w+", name.lower()):
+        for end in range(2, min(len(word), MAX_PREFIX) + 1):
+            found[word[:end]] = None
+    return list(found)
+
+
+def search_prefix(text: str) -> str:
+    """The one stored prefix a search for `text` looks up: its longest word (the most selective),
+    cut like the stored ones. "" (nothing to search for) below two characters."""
+    words = re.findall(r"\w+", text.lower())
+    longest = max(words, key=len)[:MAX_PREFIX] if words else ""
+    return longest if len(longest) >= 2 else ""
+
+
+def words_start_with(name: str, text: str) -> bool:
+    """Every word of `text` starts a word of `name` (case-insensitive): "hall harb" finds
+    "Harbor Hall"."""
+    words = re.findall(r"\w+", name.lower())
+    return all(any(w.startswith(q) for w in words) for q in re.findall(r"\w+", text.lower()))

@@ -12,7 +12,9 @@ import secrets
 import string
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+from shared.domain.listing import name_prefixes
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -248,6 +250,12 @@ class Venue(Identified):
     createdAt: int
     createdBy: str
 
+    @computed_field(alias="searchPrefixes")  # type: ignore[prop-decorator]
+    @property
+    def search_prefixes(self) -> list[str]:
+        """Stored, not in GraphQL: what `globalVenues` finds this venue by (R-VA-2)."""
+        return name_prefixes(self.name)
+
     @field_validator("tax")
     @classmethod
     def _numeric_percent(cls, value: str) -> str:
@@ -293,6 +301,12 @@ class Artist(Identified):
     contacts: list[ArtistContact] = Field(default_factory=list)
     createdAt: int
     createdBy: str
+
+    @computed_field(alias="searchPrefixes")  # type: ignore[prop-decorator]
+    @property
+    def search_prefixes(self) -> list[str]:
+        """Stored, not in GraphQL: what `globalArtists` finds this artist by (R-VA-2)."""
+        return name_prefixes(self.name)
 
 
 # --- events ----------------------------------------------------------------------------------

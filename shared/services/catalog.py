@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from shared.domain.listing import contains_text, criterion, matches, paginate
+from shared.domain.listing import contains_text, criterion, matches, paginate, search_prefix, words_start_with
 from shared.domain.models import Artist, Venue
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_context_org, require_level
 from shared.domain.ports import Repository
@@ -14,7 +14,8 @@ from shared.domain.validation import build, without_nones
 from shared.errors import not_found
 
 # Server-owned fields: never taken from the client.
-_SERVER_FIELDS = ("orgId", "createdAt", "createdBy")
+_SERVER_FIELDS = ("orgId", "createdAt", "createdBy", "searchPrefixes")
+GLOBAL_LIMIT = 1000  # candidates read per global search; a name that common wants a longer query
 
 
 class CatalogStore(Protocol):
@@ -81,11 +82,14 @@ class CatalogService:
     def global_venues(
         self, principal: Principal | None, name: str | None, pagination: Mapping[str, Any] | None
     ) -> list[Venue]:
-        """Venues of every org matching `name`, for import (R-VA-2)."""
+        """Venues of every org with a word starting with each word of `name`, for import
+        (R-VA-2): one indexed query on the longest word, not a scan of every org."""
         require_context_org(principal, ADMIN)
-        if not name or not name.strip():
+        key = search_prefix(name or "")
+        if not key:
             return []
-        found = [v for v in self.store.venues.find() if contains_text(v.name, name)]
+        candidates = self.store.venues.find(("searchPrefixes", "array_contains", key), limit=GLOBAL_LIMIT)
+        found = [v for v in candidates if words_start_with(v.name, name or "")]
         return paginate(_sorted(found), pagination)
 
     def _venue_for_admin(self, principal: Principal | None, venue_id: str) -> Venue:
@@ -138,8 +142,11 @@ class CatalogService:
     def global_artists(
         self, principal: Principal | None, name: str | None, pagination: Mapping[str, Any] | None
     ) -> list[Artist]:
+        """Artists of every org found like `global_venues` finds venues (R-VA-2)."""
         require_context_org(principal, ADMIN)
-        if not name or not name.strip():
+        key = search_prefix(name or "")
+        if not key:
             return []
-        found = [a for a in self.store.artists.find() if contains_text(a.name, name)]
+        candidates = self.store.artists.find(("searchPrefixes", "array_contains", key), limit=GLOBAL_LIMIT)
+        found = [a for a in candidates if words_start_with(a.name, name or "")]
         return paginate(_sorted(found), pagination)

@@ -96,3 +96,31 @@ def test_variables_that_do_not_fit_the_input_type_are_bad_input_not_a_server_err
     error = error_of(admin.gql(CREATE_VENUE, {"venue": {"name": "X", "notAField": 1}}))
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "notAField" in error["message"]
+
+
+GLOBAL_VENUES = "query($n: String) { globalVenues(name: $n) { _id name orgId } }"
+GLOBAL_ARTISTS = "query($n: String) { globalArtists(name: $n) { _id name orgId } }"
+CREATE_ARTIST = "mutation($artist: ArtistInput!) { createArtist(artist: $artist) { _id name } }"
+UPDATE_ARTIST = "mutation($artist: ArtistInput!) { updateArtist(artist: $artist) { _id name } }"
+
+
+def test_global_search_finds_other_orgs_venues_and_artists_by_the_start_of_a_word():
+    first, second = staff_of(make_org().id, "ADMIN"), staff_of(make_org().id, "ADMIN")
+    data_of(first.gql(CREATE_VENUE, {"venue": {"name": "Harbor Hall"}}))
+    data_of(second.gql(CREATE_VENUE, {"venue": {"name": "The Old Harbour"}}))
+    data_of(second.gql(CREATE_VENUE, {"venue": {"name": "Bluebird Theater"}}))
+    importer = staff_of(make_org().id, "ADMIN")
+
+    def venues(name: str) -> list[str]:
+        return sorted(v["name"] for v in data_of(importer.gql(GLOBAL_VENUES, {"n": name}))["globalVenues"])
+
+    assert venues("harb") == ["Harbor Hall", "The Old Harbour"]
+    assert venues("HALL harbor") == ["Harbor Hall"]  # every word must still be in the name
+    assert venues("bird") == []  # found by the start of a word, not by any fragment
+    assert venues("b") == []  # too short to search every organization
+
+    artist = data_of(first.gql(CREATE_ARTIST, {"artist": {"name": "Nina Simone"}}))["createArtist"]
+    data_of(first.gql(UPDATE_ARTIST, {"artist": {"_id": artist["_id"], "name": "Nina Simone Trio"}}))
+    found = data_of(importer.gql(GLOBAL_ARTISTS, {"n": "tri"}))["globalArtists"]
+    assert [a["name"] for a in found] == ["Nina Simone Trio"]  # a rename is searchable at once
+    assert error_of(staff_of(make_org().id, "BOX_OFFICE").gql(GLOBAL_VENUES, {"n": "harb"}))
