@@ -320,3 +320,23 @@ def test_a_busy_webflow_is_retried_without_duplicates_and_a_refusal_is_not_retri
     refused = requests.post(PUSH_URL, json=payload, timeout=60)
     assert refused.status_code == 200
     assert refused.json()["result"] == "failed: Webflow refused to publish the site."
+
+
+def test_an_event_update_resyncs_its_item_through_a_debounced_task():
+    world = World()
+    world.add_site()
+    data_of(world.publish(p=[world.site_id]))
+    first = _published_once(world)
+
+    renamed = event_input(world.venue.id, [world.headliner.id, world.opener.id], name="Autumn Show")
+    for _ in range(2):  # two updates in a row share one pending re-sync
+        data_of(world.admin.gql(UPDATE_EVENT, {"e": {**renamed, "_id": world.event_id}}))
+    by_event = FieldFilter("eventId", "==", world.event_id)
+    stored = [Task.model_validate(t.to_dict()) for t in services().store.client.collection("tasks")
+              .where(filter=by_event).stream()]  # fmt: skip
+    assert 1 <= len([t for t in stored if "~wfsync~" in t.id]) <= 2  # 2 only across a 15 s boundary
+
+    # The task runs 15-30 s later through Cloud Tasks and webflow-push, and updates the same item.
+    item = wait_for(lambda: (i := world.event_item()) and i["fieldData"]["name"] == "Autumn Show" and i, 60.0)
+    assert item["id"] == first["id"]
+    assert len(items("events")) == 1

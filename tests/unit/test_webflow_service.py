@@ -268,3 +268,32 @@ def test_resync_task_runs_once_and_skips_unpublished_events():
                                  orgId="org1", eventId="ev1"))  # fmt: skip
     assert world.service.run_task("t2") == "not published"
     assert world.tasks.docs["t2"].success is False
+
+
+def test_a_deleted_event_is_unpublished_from_every_site_it_is_on():
+    world = World()
+    world.service.push_event("ev1", "s1", publish_site=True)
+    world.queue.sent.clear()
+    world.service.event_deleted(world.event)
+    assert [s["payload"] for s in world.queue.sent] == [
+        {"action": "unpublish", "orgId": "org1", "siteId": "s1", "eventId": "ev1"}
+    ]
+
+
+def test_a_permanent_refusal_is_answered_as_done_and_busy_is_raised_for_a_retry():
+    world = World()
+
+    def refuse(*_: Any) -> None:
+        raise DomainError(ErrorCode.UPSTREAM_FAILED, "Webflow refused to publish the site.")
+
+    world.api.publish_site = refuse  # type: ignore[method-assign, assignment]
+    payload = {"action": "publish", "orgId": "org1", "siteId": "s1", "eventId": "ev1"}
+    assert world.service.run_push(payload) == "failed: Webflow refused to publish the site."
+
+    def busy(*_: Any) -> None:
+        raise DomainError(ErrorCode.BUSY, "Webflow is busy; try again later.")
+
+    world.api.publish_site = busy  # type: ignore[method-assign, assignment]
+    with pytest.raises(DomainError) as raised:
+        world.service.run_push(payload)
+    assert raised.value.code == ErrorCode.BUSY
