@@ -116,6 +116,11 @@ class ReportService:
             raise too_many(self.sync_limit)
         return self._store(org_id, kind, reports.build(kind, self.report_orders(org_id, orders)))
 
+    def store(self, org_id: str, kind: str, report: reports.Report) -> dict[str, Any]:
+        """A report built elsewhere (the wait list's, R-RP-4), stored like these: private object,
+        signed URL. The caller has authorized it."""
+        return self._store(org_id, kind, report)
+
     def _store(self, org_id: str, kind: str, report: reports.Report) -> dict[str, Any]:
         now = int(self.clock())
         name = f"reports/{org_id}/{new_id()}.csv"
