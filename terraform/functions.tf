@@ -63,6 +63,8 @@ locals {
       roles           = ["roles/datastore.user"]
       bucket_roles    = { tickets = "roles/storage.objectViewer" } # QR attachments
       timeout_seconds = 120
+      # A NotifyEvent task re-enqueues itself when sales start moved later or is > 30 days away.
+      enqueues = ["delivery"]
     }
     "send-sms" = {
       description  = "Sends one SMS through Plivo."

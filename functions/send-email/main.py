@@ -8,12 +8,16 @@ from shared.adapters.task_queue import function_url
 from shared.bootstrap import services
 from shared.entrypoint import http_entry, json_response
 from shared.errors import invalid
+from shared.services.waitlist import EMAIL_PATH as WAIT_LIST_PATH
 
 
 @functions_framework.http
 @http_entry("send-email")
 def handle(request: flask.Request) -> flask.Response:
     app = services()
+    if request.path.rstrip("/") == WAIT_LIST_PATH:  # wait-list and notify-me mails (R-T3-3/4)
+        verify_task_request(request, app.settings, function_url(app.settings, "send-email", WAIT_LIST_PATH))
+        return json_response({"result": app.waitlist.run_email_task(request.get_json(silent=True) or {})})
     verify_task_request(request, app.settings, function_url(app.settings, "send-email"))
     body = request.get_json(silent=True) or {}
     order_id, template, key = (str(body.get(name) or "") for name in ("orderId", "template", "key"))
