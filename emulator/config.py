@@ -149,6 +149,8 @@ def local_environment() -> dict[str, str]:
         # The stand-in only checks that a bearer token is sent; this one is not a secret.
         "WEBFLOW_API_TOKEN": "local-webflow-token",
         "SEATSIO_API_BASE": f"{SAAS_URL}/seatsio",
+        # The stand-in's company admin key (it makes org workspaces); not a secret anywhere else.
+        "SEATSIO_SECRET_KEY": "local-seatsio-company-key",
         "IPGEO_API_BASE": f"{SAAS_URL}/ipgeo",
         "IPGEO_ACCESS_KEY": "local-ipgeo-key",  # the stand-in only checks one is sent
         "CORS_ALLOWED_ORIGINS": json.dumps(

@@ -24,6 +24,7 @@ from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
 from emulator.ipstack_standin import IpstackStandIn
+from emulator.seatsio_standin import SeatsioStandIn
 from emulator.webflow_standin import WebflowStandIn
 
 
@@ -85,13 +86,14 @@ class SaasStandIn:
         self.inbox = Inbox()
         self.plivo_auth = (plivo_auth_id, plivo_auth_token)
         self.webflow = WebflowStandIn()
+        self.seatsio = SeatsioStandIn()
         self.ipstack = IpstackStandIn()
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
         return self.dispatch(request)(environ, start_response)
 
-    def dispatch(self, request: Request) -> Response:
+    def dispatch(self, request: Request) -> Response:  # noqa: PLR0912 - one route table, read top down
         path, method = request.path.rstrip("/") or "/", request.method
         if path == "/" and method == "GET":
             return self.inbox_page()
@@ -104,11 +106,15 @@ class SaasStandIn:
         if path == "/_inbox" and method == "DELETE":
             self.inbox.clear()
             self.webflow.clear()
+            self.seatsio.clear()
             self.ipstack.clear()
             return Response(status=204)
         if path == "/webflow" or path.startswith("/webflow/"):
             # Webflow Data API v2 subset + its test hooks (emulator/webflow_standin.py).
             return self.webflow.dispatch(request, path.removeprefix("/webflow"))
+        if path == "/seatsio" or path.startswith("/seatsio/"):
+            # seats.io REST subset + its test hooks (emulator/seatsio_standin.py).
+            return self.seatsio.dispatch(request, path.removeprefix("/seatsio"))
         if path.startswith("/ipgeo/"):
             # ipstack's geolocation API (emulator/ipstack_standin.py).
             return self.ipstack.dispatch(request, path.removeprefix("/ipgeo"))
