@@ -92,6 +92,8 @@ locals {
       signs_urls      = true
       timeout_seconds = 120
       max_instances   = 2 # Webflow allows 60 requests a minute
+      # An UpdateWebFlowEvent re-sync more than 30 days ahead re-enqueues itself (R-WF-6).
+      enqueues = ["webflow"]
     }
   }
 
