@@ -3,6 +3,7 @@
     POST /payment-intent            OrderPaymentIntentInput → {paymentIntentId, clientSecret}
     POST /orders                    OrderInput → Order
     POST /tasks/expire-reservation  {reservationId} (Cloud Tasks, OIDC)
+    POST /tasks/release-seats       {orgId, eventId, orderId, seats} (Cloud Tasks, OIDC)
     POST /tasks/geocode-order       {orderId, ip} (Cloud Tasks, OIDC): the buyer's city (R-GEO-1)
 The same operations are the GraphQL mutations createOrderPaymentIntent and createOrder.
 """
@@ -29,6 +30,12 @@ def handle(request: flask.Request) -> flask.Response:
             request, app.settings, function_url(app.settings, "checkout", "/tasks/expire-reservation")
         )
         return json_response({"outcome": app.checkout.expire(str(body.get("reservationId") or ""))})
+    if route == ("POST", "/tasks/release-seats"):
+        # A seat release deferred while seats.io was unavailable (shared.services.seating).
+        verify_task_request(
+            request, app.settings, function_url(app.settings, "checkout", "/tasks/release-seats")
+        )
+        return json_response({"outcome": app.seating.run_release_task(body)})
     if route == ("POST", "/tasks/geocode-order"):
         verify_task_request(
             request, app.settings, function_url(app.settings, "checkout", "/tasks/geocode-order")

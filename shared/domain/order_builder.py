@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.domain import inventory, pricing, promotions, tiers
+from shared.domain import inventory, pricing, promotions, seating, tiers
 from shared.domain.models import (
     Event,
     EventCustomField,
@@ -261,6 +261,7 @@ def build_order(
         if upgrade.ticketTypeIds and not set(upgrade.ticketTypeIds) & set(per_type):
             raise invalid(f"{upgrade.name} needs a matching ticket in the order.", "upgrades")
     answers = _check_custom_fields(event.customFields, request.custom_fields)
+    seating.check_seat_selection(event.seatingChartKey, [t.seat for t in request.tickets])
 
     free = request.order_type in ("Complimentary", "RSVP")
     discount = (

@@ -44,6 +44,10 @@ class Reservation(Identified):
     # late payment re-takes an expired reservation).
     codeUses: list[str] = Field(default_factory=list)
     codeLimits: dict[str, int] = Field(default_factory=dict)
+    # Seated events (R-SEAT-3): the seat labels this checkout books on seats.io under the order's
+    # id (booked once the buyer's hold token arrives with createOrder; freed on release).
+    seats: list[str] = Field(default_factory=list)
+    seatingChartKey: str = ""
 
     def held_allocation(self) -> Allocation:
         return {int(index): dict(parts) for index, parts in self.allocation.items()}

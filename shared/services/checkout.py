@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from shared.domain import inventory, promotions
+from shared.domain import inventory, promotions, seating
 from shared.domain.models import Event, Fee, Order, Organization, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
 from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
@@ -49,6 +49,27 @@ class Payments(Protocol):
     def retrieve(self, account: str, intent_id: str) -> Any: ...
     def capture(self, account: str, intent_id: str, idempotency_key: str) -> Any: ...
     def cancel(self, account: str, intent_id: str, idempotency_key: str) -> Any: ...
+
+
+class SeatBooking(Protocol):
+    """seats.io (shared.services.seating): book an order's seats with the buyer's hold token,
+    idempotently by order id; release the seats still booked for an order (never fails)."""
+
+    def book(
+        self, org_id: str, event_id: str, labels: Sequence[str], *, chart_key: str, order_id: str,
+        hold_token: str,
+    ) -> None: ...  # fmt: skip
+    def release_or_retry(self, org_id: str, event_id: str, labels: Sequence[str], order_id: str) -> None: ...
+
+
+class NoSeats:
+    """No reserved seating wired (tests of unseated checkout)."""
+
+    def book(self, *_: Any, **__: Any) -> None:
+        return None
+
+    def release_or_retry(self, *_: Any, **__: Any) -> None:
+        return None
 
 
 class TaskQueue(Protocol):
@@ -105,6 +126,7 @@ class CheckoutService:
         clock: Callable[[], float] = time.time,
         hold_seconds: int = HOLD_SECONDS,
         on_order_created: Callable[[Order], None] = lambda order: None,
+        seats: SeatBooking | None = None,
     ) -> None:
         self.store = store
         self.checkout = store.checkout
@@ -116,6 +138,7 @@ class CheckoutService:
         # OrderCreated reactions (ticket delivery). Idempotent, so every path that returns an
         # order runs them again: a retried request or webhook heals a reaction that failed.
         self.on_order_created = on_order_created
+        self.seats: SeatBooking = seats or NoSeats()
 
     # --- shared steps -------------------------------------------------------------------------
 
@@ -216,6 +239,8 @@ class CheckoutService:
             amount=priced.total,
             applicationFee=priced.application_fee,
             stripeAccount=org.stripeId,
+            seats=seating.seat_labels(priced.order) if seating.is_seated(event.seatingChartKey) else [],
+            seatingChartKey=event.seatingChartKey,
         )
         claims = self._claims(priced)
         reservation.codeLimits = {c.doc_id: c.limit for c in claims}  # fmt: skip
@@ -251,15 +276,56 @@ class CheckoutService:
         self.checkout.set_payment_intent(reservation.id, intent.id, org.stripeId)
         return {"paymentIntentId": intent.id, "clientSecret": intent.client_secret, "ephemeralKey": None}
 
-    def complete_card_payment(self, principal: Principal | None, intent_id: str) -> Order:
-        """createOrder with a paymentIntentId (R-PAY-4, R-ORD-11): the buyer or box-office staff."""
+    def complete_card_payment(
+        self, principal: Principal | None, intent_id: str, hold_token: str = ""
+    ) -> Order:
+        """createOrder with a paymentIntentId (R-PAY-4, R-ORD-11): the buyer or box-office staff.
+        A seated checkout books its seats with the buyer's hold token first (R-SEAT-3): the
+        token only arrives here, OrderPaymentIntentInput has none."""
         caller = require_user(principal)
         found = self.checkout.reservation_for_intent(intent_id)
         if found is None:
             raise not_found("Payment")
-        require_owner_or_level(caller, found[0].userId, BOX_OFFICE, found[0].orgId)
-        order: Order = self.fulfil(found[0].id)
+        reservation = found[0]
+        require_owner_or_level(caller, reservation.userId, BOX_OFFICE, reservation.orgId)
+        if reservation.seats and reservation.state != "fulfilled":
+            seating.require_hold_token(reservation.seatingChartKey, hold_token)
+            try:
+                self._book_seats(reservation, hold_token)
+            except DomainError as error:
+                if error.code == ErrorCode.CONFLICT:  # a booking failure aborts the order
+                    self._abort(reservation)
+                raise
+        order: Order = self.fulfil(reservation.id)
         return order
+
+    def _book_seats(self, reservation: Reservation, hold_token: str = "") -> None:
+        """Book the reservation's seats for its order. Without a hold token (Stripe's webhook, the
+        expiry task) only seats already booked for this order or free ones can be had."""
+        self.seats.book(
+            reservation.orgId, reservation.eventId, reservation.seats, chart_key=reservation.seatingChartKey,
+            order_id=reservation.order.id, hold_token=hold_token,
+        )  # fmt: skip
+
+    def _release_seats(self, reservation: Reservation) -> None:
+        if reservation.seats:
+            self.seats.release_or_retry(
+                reservation.orgId, reservation.eventId, reservation.seats, reservation.order.id
+            )
+
+    def _abort(self, reservation: Reservation) -> None:
+        """The seats went to someone else: cancel the authorization, free the stock and any of
+        the seats this checkout had booked."""
+        if reservation.paymentIntentId:
+            try:
+                self.payments.cancel(
+                    reservation.stripeAccount, reservation.paymentIntentId,
+                    idempotency_key=f"cancel-{reservation.id}",
+                )  # fmt: skip
+            except DomainError:
+                log.exception("payment not cancelled", extra={"reservationId": reservation.id})
+        self._release_quietly(reservation.id)
+        self._release_seats(reservation)
 
     def fulfil(self, reservation_id: str) -> Order:
         """Turn a paid reservation into its order, once, whoever asks (client, webhook, task)."""
@@ -282,6 +348,8 @@ class CheckoutService:
                 if reservation.state == "released":
                     self._retake_or_refuse(reservation, intent)
                     continue
+                if reservation.seats:
+                    self._book_seats(reservation)  # no-op when createOrder booked them
                 if intent.status == "requires_capture":
                     intent = self.payments.capture(
                         reservation.stripeAccount, intent.id, idempotency_key=f"capture-{reservation.id}"
@@ -314,6 +382,7 @@ class CheckoutService:
         try:
             self.checkout.retake(reservation)
         except inventory.SoldOutError:
+            self._release_seats(reservation)
             if intent.status == "requires_capture":
                 self.payments.cancel(
                     reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
@@ -341,7 +410,15 @@ class CheckoutService:
         if reservation.paymentIntentId:
             intent = self.payments.retrieve(reservation.stripeAccount, reservation.paymentIntentId)
             if intent.status in ("requires_capture", "succeeded"):
-                self.fulfil(reservation.id)
+                try:
+                    self.fulfil(reservation.id)
+                except DomainError as error:
+                    # Paid but never completed, and its seats went elsewhere: the buyer gets nothing
+                    # and is not charged.
+                    if error.code != ErrorCode.CONFLICT or intent.status != "requires_capture":
+                        raise
+                    self._abort(reservation)
+                    return "released"
                 return "fulfilled"
             self.payments.cancel(
                 reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
@@ -367,6 +444,8 @@ class CheckoutService:
             self.checkout.release(found[0])
         except StaleReservationError:
             log.info("reservation already moved on", extra={"reservationId": reservation_id})
+            return
+        self._release_seats(found[0])
 
     # --- orders without a card payment ----------------------------------------------------
 
@@ -376,8 +455,9 @@ class CheckoutService:
         """createOrder (R-ORD-8): card orders complete their payment; cash, check, complimentary,
         RSVP and zero-total orders take their stock and are written in one step."""
         caller = require_user(principal)
+        hold_token = str(params.get("holdToken") or "")
         if intent_id := str(params.get("paymentIntentId") or ""):
-            return self.complete_card_payment(caller, intent_id)
+            return self.complete_card_payment(caller, intent_id, hold_token)
         channel = str(params.get("channel") or "Online")
         method = str(params.get("paymentMethodType") or "None")
         if method in ("Card Entry", "Card Reader"):
@@ -391,6 +471,13 @@ class CheckoutService:
             self.on_order_created(existing)
             return existing
         event, priced = self._price(caller, {**params, "paymentMethodType": method}, channel, ip, order_id)
+        seats = seating.seat_labels(priced.order) if seating.is_seated(event.seatingChartKey) else []
+        if seats:  # R-SEAT-3: the seats first; taken ones stop the order before any stock moves
+            seating.require_hold_token(event.seatingChartKey, hold_token)
+            self.seats.book(
+                event.orgId, event.id, seats, chart_key=event.seatingChartKey, order_id=priced.order.id,
+                hold_token=hold_token,
+            )  # fmt: skip
         try:
             created: Order = self.checkout.create_order(
                 priced.order, event.id, event.inventoryShards, priced.wants, self._claims(priced)
@@ -399,6 +486,10 @@ class CheckoutService:
             existing = self.checkout.order(priced.order.id)
             if existing is None:
                 raise DomainError(ErrorCode.BUSY, "Please try again.") from None
-            created = existing
+            created = existing  # a retry of this very order: the seats are its own
+        except Exception:
+            # No order was written (sold out, a code's limit, a lost race): its seats go back.
+            self.seats.release_or_retry(event.orgId, event.id, seats, priced.order.id)
+            raise
         self.on_order_created(created)
         return created

@@ -86,6 +86,12 @@ class WebflowHooks(Protocol):
     def event_deleted(self, event: Event) -> None: ...
 
 
+class SeatingHooks(Protocol):
+    """R-SEAT-2 (shared.services.seating): a saved seated event gets its seats.io event."""
+
+    def event_saved(self, event: Event) -> None: ...
+
+
 class EventWriter(Protocol):
     def create(self, event: Event) -> Event: ...
 
@@ -127,12 +133,15 @@ class EventService:
         fees: FeeCopier,
         clock: Callable[[], float] = time.time,
         webflow: WebflowHooks | None = None,
+        *,
+        seating: SeatingHooks | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
         self.fees = fees
         self.clock = clock
         self.webflow = webflow
+        self.seating = seating
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -207,6 +216,8 @@ class EventService:
         event_rules.validate_event(event)
         self._check_venue(event)
         event = self.writer.create(event)
+        if self.seating:  # R-SEAT-2, server-side
+            self.seating.event_saved(event)
         # EventCreated (SPEC 5.21): idempotent copy-down (ids derived from source and event).
         self.fees.copy_org_fees_to_event(org_id, event.id, caller.user_id)
         holds = [build(TicketHold, h, "event.holds") for h in _strip_nones(data.get("holds") or [])]
@@ -231,6 +242,8 @@ class EventService:
             raise DomainError(ErrorCode.INVALID_INPUT, error.message, fields) from None
         event = self.live([event])[0]
         self.store.events.save(event)
+        if self.seating:  # R-SEAT-2, server-side
+            self.seating.event_saved(event)
         if self.webflow:  # EventUpdated: debounced Webflow re-sync (R-WF-6)
             self.webflow.event_updated(event)
         if data.get("isHold"):
@@ -329,6 +342,8 @@ class EventService:
         timezone = venue.address.timezone if venue else ""
         now = self.clock()
         copy = self.writer.create(event_rules.duplicate(event, now, timezone, int(now)))
+        if self.seating:  # R-SEAT-2: the copy is a new seats.io event on the same chart
+            self.seating.event_saved(copy)
         self.fees.copy_org_fees_to_event(copy.orgId, copy.id, caller.user_id)
         return copy
 

@@ -70,6 +70,17 @@ class RefundReactions(Protocol):
         `key` names this refund or cancellation; the same key sends at most one e-mail."""
 
 
+class SeatRelease(Protocol):
+    """R-SEAT-4: frees the seats of newly cancelled tickets; idempotent, retried on its own."""
+
+    def release_tickets(self, order: Order, ticket_ids: list[str]) -> object: ...
+
+
+class _NoSeats:
+    def release_tickets(self, order: Order, ticket_ids: list[str]) -> object:
+        return None
+
+
 @dataclass
 class _Applied:
     """What applying a refund or cancellation to an order newly did."""
@@ -88,7 +99,9 @@ class RefundService:
         tasks: CloudTaskQueue,
         reactions: RefundReactions,
         clock: Callable[[], float] = time.time,
+        seats: SeatRelease | None = None,
     ) -> None:
+        self.seats = seats or _NoSeats()
         self.store = store
         self.records = records
         self.payments = payments
@@ -345,6 +358,11 @@ class RefundService:
                 self.records.commit(change)
             except StaleOrderError:
                 continue
+            if applied.tickets:
+                try:
+                    self.seats.release_tickets(order, applied.tickets)
+                except Exception:  # the refund stands; a seat left booked can be released by hand
+                    log.exception("seat release failed", extra={"orderId": order.id})
             if not any(t.state == "Active" for t in order.tickets) and not any(
                 u.state == "Active" for u in order.upgrades
             ):
