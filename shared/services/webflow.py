@@ -40,7 +40,14 @@ from shared.domain.models import (
     WebFlowSite,
     WebFlowSiteDomain,
 )
-from shared.domain.permissions import ADMIN, SUPER_USER, Principal, require_context_org, require_level
+from shared.domain.permissions import (
+    ADMIN,
+    SUPER_USER,
+    Principal,
+    require_context_org,
+    require_level,
+    require_user,
+)
 from shared.domain.ports import Repository
 from shared.domain.tasks import Task
 from shared.errors import DomainError, ErrorCode, invalid, not_found
@@ -236,7 +243,7 @@ class WebflowService:
         """R-WF-1 (ADMIN of the venue's org): events at this venue always go to these sites."""
         venue = self.venues.get(venue_id or "")
         if venue is None:
-            require_level(principal, ADMIN, None)  # anonymous callers learn nothing about ids
+            require_user(principal)  # anonymous callers learn nothing about which ids exist
             raise not_found("Venue")
         require_level(principal, ADMIN, venue.orgId)
         record = self._ensure(venue.orgId)

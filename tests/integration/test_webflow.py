@@ -257,6 +257,10 @@ def test_webflow_operations_refuse_callers_without_the_role():
     )
     assert refused(outsider.gql(venue_publishing, {"v": world.venue.id}))
     assert refused(gql(venue_publishing, {"v": world.venue.id}))
+    assert refused(gql(venue_publishing, {"v": "no-such-venue"}))
+    assert error_of(world.admin.gql(venue_publishing, {"v": "no-such-venue"}))["extensions"]["errorCode"] == (
+        "NOT_FOUND"
+    )
     assert refused(box_office.gql(PUBLISH, {"e": world.event_id, "p": [world.site_id]}))
 
     # The org's ADMIN may: its WebFlow record is created once, however often it is asked for.
