@@ -1,0 +1,164 @@
+"""Saved cards (SPEC R-PAY-1, §4.7 `UserProfile.stripeCustomer`).
+
+Cards live on the platform's Stripe account, on one Customer per user, created the first time
+it is needed and remembered as `userProfile.stripeCustomerId` (the Customer's creation is
+idempotent per user, so two first requests racing end with one Customer).
+
+Every operation works on the caller's own Customer only. A PaymentMethod or source id that is
+not attached to it is answered NOT_FOUND, exactly as an id that does not exist: a guessed or
+leaked id neither reveals nor touches another user's card.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from shared.domain.identity import IdentityService
+from shared.domain.models import UserProfile
+from shared.domain.payment_methods import SavedCard, card_view, owned_by
+from shared.domain.permissions import Principal, permission_denied, require_user
+from shared.domain.ports import Repository
+from shared.errors import DomainError, ErrorCode, not_found
+
+
+class CustomerGateway(Protocol):
+    def create_customer(self, user_id: str, email: str, name: str, phone: str) -> str: ...
+
+
+class CardGateway(Protocol):
+    """Stripe's saved-card API on the platform account (adapter: StripeSavedCards)."""
+
+    def customer_email(self, customer_id: str) -> str: ...
+
+    def create_setup_intent(self, customer_id: str, user_id: str) -> str: ...
+
+    def payment_method(self, payment_method_id: str) -> SavedCard: ...
+
+    def attach(self, payment_method_id: str, customer_id: str) -> SavedCard: ...
+
+    def detach(self, payment_method_id: str) -> None: ...
+
+    def cards(self, customer_id: str) -> list[SavedCard]: ...
+
+    def add_source(self, customer_id: str, token: str) -> SavedCard: ...
+
+    def delete_source(self, customer_id: str, source_id: str) -> None: ...
+
+
+def card_not_found() -> DomainError:
+    return not_found("Card")
+
+
+class SavedCardService:
+    def __init__(
+        self, profiles: Repository[UserProfile], customers: CustomerGateway, cards: CardGateway
+    ) -> None:
+        self.profiles = profiles
+        self.customers = customers
+        self.cards = cards
+
+    # --- the caller's Customer -----------------------------------------------------------------
+
+    def _profile(self, caller: Principal) -> UserProfile:
+        profile = self.profiles.get(caller.user_id)  # the profile id is the user id
+        if profile is None:  # a user written before profiles existed
+            profile = self.profiles.save(IdentityService.profile_for(caller.user))
+        return profile
+
+    def _ensure_customer(self, caller: Principal) -> str:
+        profile = self._profile(caller)
+        if profile.stripeCustomerId:
+            return profile.stripeCustomerId
+        user = caller.user
+        name = f"{user.firstName} {user.lastName}".strip()
+        customer_id = self.customers.create_customer(user.id, user.email, name, user.phoneNumber)
+        self.profiles.update(profile.id, {"stripeCustomerId": customer_id})
+        return customer_id
+
+    def _existing_customer(self, caller: Principal) -> str:
+        """The caller's Customer when there is one; no Customer means no cards to find."""
+        customer_id = self._profile(caller).stripeCustomerId
+        if not customer_id:
+            raise card_not_found()
+        return customer_id
+
+    def _own_card(self, customer_id: str, payment_method_id: str) -> SavedCard:
+        payment_method_id = (payment_method_id or "").strip()
+        if not payment_method_id.startswith(("pm_", "card_", "src_")):
+            raise card_not_found()
+        card = self.cards.payment_method(payment_method_id)
+        if not owned_by(card, customer_id):
+            raise card_not_found()
+        return card
+
+    # --- R-PAY-1 -------------------------------------------------------------------------------
+
+    def create_setup_intent(self, principal: Principal | None) -> str:
+        """The client secret of a SetupIntent for the caller's Customer (Stripe.js confirms it)."""
+        caller = require_user(principal)
+        return self.cards.create_setup_intent(self._ensure_customer(caller), caller.user_id)
+
+    def attach(
+        self, principal: Principal | None, payment_method_id: str, profile_id: str | None
+    ) -> dict[str, Any]:
+        """Attach a PaymentMethod the caller just confirmed to the caller's Customer. `_id`
+        (SPEC §7.17) may only name the caller's own profile. A SetupIntent confirmed for the
+        caller's Customer has attached it already; a card on another Customer is not found."""
+        caller = require_user(principal)
+        if profile_id and profile_id != caller.user_id:
+            raise permission_denied()
+        customer_id = self._ensure_customer(caller)
+        payment_method_id = (payment_method_id or "").strip()
+        if not payment_method_id.startswith("pm_"):
+            raise card_not_found()
+        card = self.cards.payment_method(payment_method_id)
+        if owned_by(card, customer_id):
+            return card_view(card)
+        if card.customer:
+            raise card_not_found()
+        return card_view(self.cards.attach(payment_method_id, customer_id))
+
+    def card(self, principal: Principal | None, payment_method_id: str) -> dict[str, Any]:
+        """getStripeCardByMethod: details of one of the caller's cards."""
+        caller = require_user(principal)
+        return card_view(self._own_card(self._existing_customer(caller), payment_method_id))
+
+    def delete(self, principal: Principal | None, source_id: str) -> bool:
+        """deleteStripeSource: detach a PaymentMethod, or delete a legacy card source."""
+        caller = require_user(principal)
+        customer_id = self._existing_customer(caller)
+        card = self._own_card(customer_id, source_id)
+        if card.id.startswith("pm_"):
+            self.cards.detach(card.id)
+        else:
+            self.cards.delete_source(customer_id, card.id)
+        return True
+
+    def add_source(self, principal: Principal | None, token: str, user_id: str | None) -> dict[str, Any]:
+        """createStripeSource (legacy): save a card token on the caller's Customer. `userId` may
+        only name the caller: saving a card on someone else's account is never right."""
+        caller = require_user(principal)
+        if user_id and user_id != caller.user_id:
+            raise permission_denied()
+        token = (token or "").strip()
+        if not token.startswith("tok_"):
+            raise DomainError(ErrorCode.INVALID_INPUT, "A card token is required.", ["stripeToken"])
+        customer_id = self._ensure_customer(caller)
+        self.cards.add_source(customer_id, token)
+        return self._customer_view(customer_id)
+
+    # --- UserProfile.stripeCustomer ------------------------------------------------------------
+
+    def stripe_customer(self, principal: Principal | None, profile: UserProfile) -> dict[str, Any] | None:
+        """The profile's Customer and cards, for the profile's owner only (null for anyone else:
+        staff never see a buyer's cards)."""
+        if principal is None or principal.user_id != profile.userId:
+            return None
+        return self._customer_view(self._ensure_customer(principal))
+
+    def _customer_view(self, customer_id: str) -> dict[str, Any]:
+        return {
+            "stripeCustomerId": customer_id,
+            "email": self.cards.customer_email(customer_id),
+            "paymentMethods": [card_view(card) for card in self.cards.cards(customer_id)],
+        }
