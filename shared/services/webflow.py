@@ -317,19 +317,24 @@ class WebflowService:
         if published:
             now = self.now()
             for at in fields.resync_times(event, now):
-                self._schedule_sync(event, f"{event.id}~wf~{at}", at, now)
+                self._schedule_sync(event.orgId, event.id, f"{event.id}~wf~{at}", at, now)
 
     def event_updated(self, event: Event) -> None:
-        """EventUpdated (and every sale): one debounced re-sync, if the event is on any site."""
-        if not event.published:
-            return
-        record = self.records.get(event.orgId)
-        entity = record.entity(fields.EVENT, event.id) if record else None
+        """EventUpdated: one debounced re-sync, if the event is published and on any site."""
+        if event.published:
+            self.resync_event(event.orgId, event.id)
+
+    def resync_event(self, org_id: str, event_id: str) -> None:
+        """A debounced re-sync of the event's items, if it is on any site (one read). Also the
+        OrderCreated / OrderRefunded reaction (SPEC 5.21): a sale changes the remaining quantity
+        and can flip the status to Sold Out. The task re-reads the event when it runs."""
+        record = self.records.get(org_id)
+        entity = record.entity(fields.EVENT, event_id) if record else None
         if entity is None or not entity.webFlowIds:
             return
         now = self.now()
         window = now // SYNC_DELAY + 1
-        self._schedule_sync(event, f"{event.id}~wfsync~{window}", (window + 1) * SYNC_DELAY, now)
+        self._schedule_sync(org_id, event_id, f"{event_id}~wfsync~{window}", (window + 1) * SYNC_DELAY, now)
 
     def event_deleted(self, event: Event) -> None:
         """R-EV-7: a deleted event leaves every site it is on."""
@@ -357,10 +362,9 @@ class WebflowService:
         payload = {"action": action, "orgId": org_id, "siteId": site_id, "eventId": event_id}
         self.tasks.enqueue(QUEUE, PUSH_FUNCTION, payload)
 
-    def _schedule_sync(self, event: Event, task_id: str, execute_at: int, now: int) -> None:
-        task = Task(_id=task_id, taskType=TASK_TYPE, createdAt=now, executeAt=execute_at,
-                    orgId=event.orgId, eventId=event.id, venueIds=[event.venueId] if event.venueId else [],
-                    artistIds=event.artist_ids())  # fmt: skip
+    def _schedule_sync(self, org_id: str, event_id: str, task_id: str, execute_at: int, now: int) -> None:
+        task = Task(_id=task_id, taskType=TASK_TYPE, createdAt=now, executeAt=execute_at, orgId=org_id,
+                    eventId=event_id)  # fmt: skip
         if not self.task_records.create_task(task):
             existing = self.task_records.task(task_id)
             if existing is None or not existing.pending or existing.cloudTaskName:

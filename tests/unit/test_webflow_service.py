@@ -297,3 +297,14 @@ def test_a_permanent_refusal_is_answered_as_done_and_busy_is_raised_for_a_retry(
     with pytest.raises(DomainError) as raised:
         world.service.run_push(payload)
     assert raised.value.code == ErrorCode.BUSY
+
+
+def test_a_sale_resyncs_by_ids_sharing_the_window_of_an_update():
+    world = World()
+    world.service.push_event("ev1", "s1", publish_site=True)
+    world.clock = NOW - NOW % 15
+    world.service.event_updated(world.event)
+    world.service.resync_event("org1", "ev1")  # OrderCreated: the order knows only the ids
+    assert len(world.tasks.docs) == 1
+    world.service.resync_event("org1", "other-event")  # on no site: nothing planned
+    assert len(world.tasks.docs) == 1
