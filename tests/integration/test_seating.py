@@ -351,3 +351,42 @@ def test_a_release_while_seatsio_is_down_is_retried_and_the_cancellation_still_s
     cancelled = data_of(clerk(org).gql(CANCEL, {"o": order["_id"]}))["cancelOrder"]
     assert cancelled["state"] == "Canceled"
     wait_for(lambda: booked(event.id) == {}, timeout=25)  # the deferred release task did it
+
+
+def test_a_buyer_who_books_a_seat_but_loses_the_last_ticket_leaves_no_seat_booked():
+    org, keys = seated_org()
+    event = on_sale_event(org, capacity=1, seatingChartKey=CHART)
+    services().seating.event_saved(event)
+    clerks = [clerk(org) for _ in range(6)]
+    seats = [f"J-{i}" for i in range(6)]  # all different: only the stock can refuse them
+    tokens = [hold(keys["secretKey"], event.id, seat) for seat in seats]
+
+    def buy(i: int) -> dict[str, Any]:
+        return clerks[i].gql(CREATE_ORDER, {"p": cash(org, event, seats[i], holdToken=tokens[i])})
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(buy, range(6)))
+    orders = [r["data"]["createOrder"] for r in results if not r.get("errors")]
+    assert len(orders) == 1
+    assert all(error_of(r)["extensions"]["errorCode"] == "SOLD_OUT" for r in results if r.get("errors"))
+    (winner,) = orders
+    assert booked(event.id) == {winner["tickets"][0]["seat"]: winner["_id"]}  # the losers' seats went back
+    assert sold(event) == 1
+
+
+def test_control_without_seat_booking_the_same_seat_sells_twice():
+    """The defect this feature removes: checkout without the seats.io booking step sells a seat
+    to everyone who asks (the original only stored the label)."""
+    org, keys = seated_org()
+    event = seated_event(org)
+    app = services()
+    unbooked = CheckoutService(app.store, app.payments, app.task_queue, app.fees.event_fees)  # no seats
+    staff = new_user()
+    caller = Principal(user=app.identity.user_for_claims({"uid": staff.uid, "email": staff.email,
+                                                         "email_verified": True}),
+                       token=staff.token, claims={"superUser": True}, roles_loader=lambda _: [])  # fmt: skip
+    for _ in range(2):
+        token = hold(keys["secretKey"], event.id)
+        unbooked.create_order(caller, cash(org, event, "K-1", holdToken=token))
+    assert len(services().store.orders.find(("eventId", "==", event.id))) == 2
+    assert booked(event.id) == {}

@@ -306,3 +306,17 @@ def test_extending_a_hold_token_answers_whether_it_still_holds() -> None:
     seating, _, _ = service(RECORD)
     assert seating.extend_hold_token("org1", "live") is True
     assert seating.extend_hold_token("org1", "gone") is False
+
+
+def test_no_key_is_ever_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    seating, api, _ = service()
+    seating.create_organization_seating(principal("SUPER_USER", org="platform"), "org1")
+    seating.event_saved(seated_event().model_copy(update={"orgId": "org1"}))
+    seating.book("org1", "e1", ["A-1"], chart_key="chart", order_id="o1", hold_token="tok")
+    api.down = True
+    seating.release_or_retry("org1", "e1", ["A-1"], "o1")
+    seating.event_saved(seated_event().model_copy(update={"orgId": "org1"}))
+    assert caplog.records  # something was logged: the check below is not vacuous
+    logged = " ".join(str(value) for record in caplog.records for value in vars(record).values())
+    assert "sec1" not in logged and "pub1" not in logged
