@@ -103,23 +103,24 @@ def _instrument(pm_id: Any, param: str = "payment_method") -> Any:
 
 def render_payment_method(instrument: Any) -> dict[str, Any]:
     """A PaymentMethod as Stripe renders it, whether stored as a PaymentMethod or a legacy Card."""
-    details = cards.payment_method_details(instrument)["card"]
-    details.pop("checks", None)
-    details["exp_month"] = int(details["exp_month"])
-    details["exp_year"] = int(details["exp_year"])
-    card = getattr(instrument, "card", None)  # a PaymentMethod's card hash; a legacy Card has none
-    details["fingerprint"] = card.get("fingerprint") if isinstance(card, dict) else instrument.fingerprint
-    return {
+    common = {
         "id": instrument.id,
         "object": "payment_method",
-        "type": "card",
-        "card": details,
         "billing_details": dict(getattr(instrument, "billing_details", None) or {}),
         "customer": getattr(instrument, "customer", None),
         "created": instrument.created,
         "livemode": False,
         "metadata": dict(getattr(instrument, "metadata", None) or {}),
     }
+    if getattr(instrument, "type", None) == "card_present":  # tapped on a Terminal reader
+        return {**common, "type": "card_present", "card_present": dict(instrument.card_present)}
+    details = cards.payment_method_details(instrument)["card"]
+    details.pop("checks", None)
+    details["exp_month"] = int(details["exp_month"])
+    details["exp_year"] = int(details["exp_year"])
+    card = getattr(instrument, "card", None)  # a PaymentMethod's card hash; a legacy Card has none
+    details["fingerprint"] = card.get("fingerprint") if isinstance(card, dict) else instrument.fingerprint
+    return {**common, "type": "card", "card": details}
 
 
 class _Rendered:

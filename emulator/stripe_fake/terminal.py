@@ -12,6 +12,17 @@ What is mirrored from Stripe:
   online at 0.0.0.0 with serial number `simulated-<model>-...` (its default label).
   `GET /v1/terminal/readers` (filters location, status, device_type, serial_number),
   `GET/POST/DELETE /v1/terminal/readers/{id}`; a reader's location must still exist.
+- The server-driven payment flow of a simulated reader (R-PAY-3 at the box office):
+  `POST /v1/terminal/readers/{id}/process_payment_intent` (payment_intent, which must accept
+  `card_present` and await a payment method) puts the reader to work (`action.status`
+  in_progress; a busy reader answers 400 terminal_reader_busy), and the test helper
+  `POST /v1/test_helpers/terminal/readers/{id}/present_payment_method` (card_present[number],
+  default 4242424242424242) taps a card: a `card_present` PaymentMethod confirms the intent
+  exactly as payments._confirm does (so manual capture ends in requires_capture and test-card
+  declines decline), and the action ends succeeded or failed (with failure_code/message).
+  `POST /v1/terminal/readers/{id}/cancel_action` frees the reader. Events
+  terminal.reader.action_succeeded / .action_failed. The charge's payment_method_details say
+  `card_present`; the charge events emitted during confirmation still say `card`.
 - Everything lives on the account named by Stripe-Account (a connected account's readers are
   invisible to the platform and to other accounts), like the rest of the fake.
 """
@@ -22,11 +33,14 @@ import secrets
 from typing import Any
 
 from aiohttp import web
+from localstripe.errors import UserError
 
+from . import cards, events, payments
 from ._base import (
     StripeObject,
     expand_param,
     get,
+    get_raw,
     json_response,
     list_response,
     merge_metadata,
@@ -222,6 +236,95 @@ async def list_readers(request: web.Request) -> web.Response:
     return list_response("/v1/terminal/readers", items, data, expand)
 
 
+# --- server-driven payments on a (simulated) reader ----------------------------------------------
+
+
+def _card_present_payment_method(number: str) -> Any:
+    """A PaymentMethod of a tapped card: Stripe's `card_present` type, not a `card`."""
+    pm = cards._new_payment_method(number)
+    details = dict(pm.card)
+    del pm.card
+    pm.type = "card_present"
+    pm.card_present = {**details, "read_method": "contactless_emv", "cardholder_name": None}
+    return pm
+
+
+async def process_payment_intent(request: web.Request) -> web.Response:
+    reader = _reader(request.match_info["id"])
+    data = await read_params(request)
+    expand = expand_param(data)
+    unknown_parameters(set(data) - {"payment_intent", "process_config"})
+    if not data.get("payment_intent"):
+        raise missing_parameter("payment_intent")
+    intent = get("payment_intent", data["payment_intent"], param="payment_intent")
+    if "card_present" not in intent.payment_method_types:
+        raise stripe_error(
+            400,
+            f"The PaymentIntent {intent.id} does not accept card_present payments.",
+            param="payment_intent",
+        )
+    if intent.status not in ("requires_payment_method", "requires_confirmation"):
+        raise stripe_error(
+            400,
+            f"This PaymentIntent could not be processed because it has a status of {intent.status}.",
+            code="payment_intent_unexpected_state",
+            param="payment_intent",
+        )
+    if reader.action and reader.action["status"] == "in_progress":
+        raise stripe_error(
+            400, "Reader is currently busy processing another request.", code="terminal_reader_busy"
+        )
+    reader.action = {
+        "type": "process_payment_intent",
+        "status": "in_progress",
+        "failure_code": None,
+        "failure_message": None,
+        "process_payment_intent": {"payment_intent": intent.id},
+    }
+    return json_response(reader._export(expand=expand))
+
+
+async def cancel_action(request: web.Request) -> web.Response:
+    reader = _reader(request.match_info["id"])
+    data = await read_params(request)
+    unknown_parameters(set(data) - {"expand"})
+    if not reader.action or reader.action["status"] != "in_progress":
+        raise stripe_error(400, "This reader has no action in progress.", code="terminal_reader_busy")
+    reader.action = None
+    return json_response(reader._export())
+
+
+async def present_payment_method(request: web.Request) -> web.Response:
+    reader = _reader(request.match_info["id"])
+    data = await read_params(request)
+    expand = expand_param(data)
+    unknown_parameters(set(data) - {"type", "card_present", "amount_tip"})
+    if data.get("type", "card_present") != "card_present":
+        raise stripe_error(400, "Only card_present can be presented to this reader.", param="type")
+    action = reader.action
+    if not action or action["status"] != "in_progress" or action["type"] != "process_payment_intent":
+        raise stripe_error(
+            400, "This reader is not waiting for a payment method.", code="terminal_reader_timeout"
+        )
+    number = str((data.get("card_present") or {}).get("number") or "4242424242424242")
+    intent = get_raw("payment_intent", action["process_payment_intent"]["payment_intent"])
+    pm = _card_present_payment_method(number)
+    intent.payment_method = pm.id
+    try:
+        payments._confirm(intent, {})
+    except UserError as error:
+        detail = error.body["error"]
+        action.update(status="failed", failure_code=detail.get("code"), failure_message=detail.get("message"))
+        events.emit("terminal.reader.action_failed", reader)
+        return json_response(reader._export(expand=expand))
+    if intent.latest_charge:
+        charge = get_raw("charge", intent.latest_charge)
+        charge.payment_method_details = {"type": "card_present", "card_present": dict(pm.card_present)}
+    action["status"] = "succeeded"
+    events.emit("terminal.reader.action_succeeded", reader)
+    return json_response(reader._export(expand=expand))
+
+
 def routes() -> None:
     route("POST", "/v1/terminal/connection_tokens", create_connection_token)
     route("POST", "/v1/terminal/locations", create_location)
@@ -234,6 +337,9 @@ def routes() -> None:
     route("GET", "/v1/terminal/readers/{id}", retrieve_reader)
     route("POST", "/v1/terminal/readers/{id}", update_reader)
     route("DELETE", "/v1/terminal/readers/{id}", delete_reader)
+    route("POST", "/v1/terminal/readers/{id}/process_payment_intent", process_payment_intent)
+    route("POST", "/v1/terminal/readers/{id}/cancel_action", cancel_action)
+    route("POST", "/v1/test_helpers/terminal/readers/{id}/present_payment_method", present_payment_method)
 
 
 __all__ = ["Location", "Reader", "routes"]

@@ -14,7 +14,13 @@ import stripe
 from emulator import config
 
 STRIPE = config.STRIPE_URL
-ADDRESS = {"line1": "1 Main St", "city": "Denver", "state": "CO", "postal_code": "80202", "country": "US"}
+ADDRESS: Any = {
+    "line1": "1 Main St",
+    "city": "Denver",
+    "state": "CO",
+    "postal_code": "80202",
+    "country": "US",
+}
 
 
 @pytest.fixture
@@ -227,3 +233,77 @@ def test_location_needs_a_full_address_and_readers_a_known_code(client, account)
     assert caught.value.param == "registration_code"
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.terminal.connection_tokens.create(params={"location": "tml_missing"}, options=_on(account))
+
+
+def _reader_on(client: stripe.StripeClient, account: str) -> Any:
+    location = client.v1.terminal.locations.create(
+        params={"display_name": "Box office", "address": ADDRESS}, options=_on(account)
+    )
+    return client.v1.terminal.readers.create(
+        params={"registration_code": "simulated-wpe", "location": location.id}, options=_on(account)
+    )
+
+
+def _card_present_intent(client: stripe.StripeClient, account: str) -> Any:
+    params: Any = {
+        "amount": 2500,
+        "currency": "usd",
+        "capture_method": "manual",
+        "application_fee_amount": 100,
+        "payment_method_types": ["card", "card_present"],
+    }
+    return client.v1.payment_intents.create(params=params, options=_on(account))
+
+
+def test_a_reader_collects_a_card_present_payment(client, account):
+    reader = _reader_on(client, account)
+    intent = _card_present_intent(client, account)
+
+    busy = client.v1.terminal.readers.process_payment_intent(
+        reader.id, params={"payment_intent": intent.id}, options=_on(account)
+    )
+    assert (busy.action.type, busy.action.status) == ("process_payment_intent", "in_progress")
+    with pytest.raises(stripe.InvalidRequestError) as caught:  # one payment at a time
+        client.v1.terminal.readers.process_payment_intent(
+            reader.id, params={"payment_intent": intent.id}, options=_on(account)
+        )
+    assert caught.value.code == "terminal_reader_busy"
+
+    done = client.v1.test_helpers.terminal.readers.present_payment_method(reader.id, options=_on(account))
+    assert done.action.status == "succeeded"
+    authorized = client.v1.payment_intents.retrieve(intent.id, options=_on(account))
+    assert authorized.status == "requires_capture"
+    pm = client.v1.payment_methods.retrieve(authorized.payment_method, options=_on(account))
+    assert pm.type == "card_present"
+    charge = client.v1.charges.retrieve(authorized.latest_charge, options=_on(account))
+    assert charge.payment_method_details.type == "card_present"
+    assert charge.payment_method_details.card_present.last4 == "4242"
+
+
+def test_a_declined_tap_fails_the_readers_action_and_leaves_the_intent_open(client, account):
+    reader = _reader_on(client, account)
+    intent = _card_present_intent(client, account)
+    client.v1.terminal.readers.process_payment_intent(
+        reader.id, params={"payment_intent": intent.id}, options=_on(account)
+    )
+    failed = client.v1.test_helpers.terminal.readers.present_payment_method(
+        reader.id, params={"card_present": {"number": "4000000000000002"}}, options=_on(account)
+    )
+    assert (failed.action.status, failed.action.failure_code) == ("failed", "card_declined")
+    assert (
+        client.v1.payment_intents.retrieve(intent.id, options=_on(account)).status
+        == "requires_payment_method"
+    )
+
+
+def test_a_reader_only_takes_intents_that_accept_card_present(client, account):
+    reader = _reader_on(client, account)
+    online_only = client.v1.payment_intents.create(
+        params={"amount": 2500, "currency": "usd", "payment_method_types": ["card"]}, options=_on(account)
+    )
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.terminal.readers.process_payment_intent(
+            reader.id, params={"payment_intent": online_only.id}, options=_on(account)
+        )
+    with pytest.raises(stripe.InvalidRequestError):  # nothing to present a card to
+        client.v1.test_helpers.terminal.readers.present_payment_method(reader.id, options=_on(account))

@@ -253,16 +253,43 @@ def test_terminal_needs_a_connected_stripe_account():
     assert (code_of(refused), error_of(refused)["message"]) == ("REFUSED", CONNECT_STRIPE_FIRST)
 
 
-def test_a_box_office_card_reader_payment_intent_accepts_card_present():
-    """R-PAY-3: the intent a clerk opens for a Card Reader sale can be collected by a reader."""
+def test_a_box_office_card_reader_sale_is_collected_by_the_orgs_reader():
+    """R-PAY-3: the clerk opens the intent, the org's reader collects the tapped card (the
+    Terminal SDK's part, played through Stripe's API and its test helper), createOrder captures."""
     org = connected_org()
+    services().store.organizations.update(org.id, {"address": ORG_ADDRESS})
+    reader = data_of(staff_of(org.id, "ADMIN").gql(REGISTER, {"code": "simulated-wpe"}))[
+        "registerStripeTerminalReader"
+    ]
     event = on_sale_event(org)
-    params = {"orgId": org.id, "eventId": event.id, "channel": "Box Office",
-              "paymentMethodType": "Card Reader", "tickets": [ticket(event)]}  # fmt: skip
+    box_office = clerk(org)
+    sale = {"orgId": org.id, "eventId": event.id, "channel": "Box Office", "paymentMethodType": "Card Reader",
+            "tickets": [ticket(event)]}  # fmt: skip
     start = (
         "mutation($p: OrderPaymentIntentInput!) { createOrderPaymentIntent(params: $p) { paymentIntentId } }"
     )
-    intent_id = data_of(clerk(org).gql(start, {"p": params}))["createOrderPaymentIntent"]["paymentIntentId"]
-    intent = stripe_client().v1.payment_intents.retrieve(intent_id, options={"stripe_account": org.stripeId})
-    assert "card_present" in intent.payment_method_types
-    assert intent.capture_method == "manual"
+    intent_id = data_of(box_office.gql(start, {"p": sale}))["createOrderPaymentIntent"]["paymentIntentId"]
+    on_account: Any = {"stripe_account": org.stripeId}
+    client: Any = stripe_client()  # untyped: the test reads the nested objects it asserts on
+    assert (
+        "card_present"
+        in client.v1.payment_intents.retrieve(intent_id, options=on_account).payment_method_types
+    )
+
+    client.v1.terminal.readers.process_payment_intent(
+        reader["id"], params={"payment_intent": intent_id}, options=on_account
+    )
+    tapped = client.v1.test_helpers.terminal.readers.present_payment_method(reader["id"], options=on_account)
+    assert tapped.action.status == "succeeded"
+
+    create = """mutation($p: OrderInput!) { createOrder(params: $p) {
+      channel payments { paymentMethodType paymentIntentId } } }"""
+    order = data_of(box_office.gql(create, {"p": {**sale, "type": "Paid", "paymentIntentId": intent_id}}))[
+        "createOrder"
+    ]
+    assert order["channel"] == "Box Office"
+    assert order["payments"] == [{"paymentMethodType": "Card Reader", "paymentIntentId": intent_id}]
+    captured = client.v1.payment_intents.retrieve(intent_id, options=on_account)
+    assert captured.status == "succeeded"
+    charge = client.v1.charges.retrieve(captured.latest_charge, options=on_account)
+    assert charge.payment_method_details.type == "card_present"
