@@ -324,8 +324,8 @@ class CheckoutService:
                 )  # fmt: skip
             except DomainError:
                 log.exception("payment not cancelled", extra={"reservationId": reservation.id})
-        self._release_quietly(reservation.id)
-        self._release_seats(reservation)
+        if not self._release_quietly(reservation.id):
+            self._release_seats(reservation)  # e.g. an expired reservation paid late
 
     def fulfil(self, reservation_id: str) -> Order:
         """Turn a paid reservation into its order, once, whoever asks (client, webhook, task)."""
@@ -436,16 +436,18 @@ class CheckoutService:
         if intent.status == "canceled":
             self._release_quietly(found[0].id)
 
-    def _release_quietly(self, reservation_id: str) -> None:
+    def _release_quietly(self, reservation_id: str) -> bool:
+        """Free a held reservation's stock and seats; False when it was not held (any more)."""
         found = self.checkout.reservation(reservation_id)
         if found is None or found[0].state != "held":
-            return
+            return False
         try:
             self.checkout.release(found[0])
         except StaleReservationError:
             log.info("reservation already moved on", extra={"reservationId": reservation_id})
-            return
+            return False
         self._release_seats(found[0])
+        return True
 
     # --- orders without a card payment ----------------------------------------------------
 
