@@ -139,7 +139,15 @@ def _auth_command() -> list[str]:
     firebase_json.write_text(
         json.dumps(
             {
-                "emulators": {"auth": {"host": HOST, "port": PORTS.auth}, "ui": {"enabled": False}},
+                # The hub and logging servers firebase-tools always starts get ports next to
+                # this stack's Auth port: their defaults (4400, 4500) would make two stacks on
+                # one machine (two developers, or a test session beside `make run`) collide.
+                "emulators": {
+                    "auth": {"host": HOST, "port": PORTS.auth},
+                    "hub": {"host": HOST, "port": PORTS.auth + 1},
+                    "logging": {"host": HOST, "port": PORTS.auth + 2},
+                    "ui": {"enabled": False},
+                },
             }
         )
     )
