@@ -14,7 +14,7 @@ from shared.adapters.stripe_payments import stripe_client as payments_client
 from shared.bootstrap import services
 from shared.domain.models import Event, EventSchedule, Fee, Organization, TicketTier, TicketType
 from shared.settings import get_settings
-from tests.integration.api import Caller, data_of, staff_of
+from tests.integration.api import Caller, data_of, staff_of, wait_for
 
 DAY = 86_400
 TYPICAL_FEES: list[tuple[str, str, str, str, float]] = [
@@ -35,14 +35,22 @@ def stripe_client() -> stripe.StripeClient:
 def connected_org(name: str = "Checkout Presents") -> Organization:
     """An organization whose Stripe account exists (and is onboarded) on the local Stripe."""
     account = stripe_client().v1.accounts.create(params={"type": "standard"}).id
+    now = int(time.time())
+    org = services().store.organizations.create(
+        Organization(userId="owner", createdAt=now, orgName=name, stripeId=account)
+    )
     requests.post(
         f"{config.STRIPE_URL}/_config/accounts/{account}",
         data={"charges_enabled": "true", "payouts_enabled": "true", "details_submitted": "true"},
         timeout=10,
     )
-    now = int(time.time())
-    org = Organization(userId="owner", createdAt=now, orgName=name, stripeId=account)
-    return services().store.organizations.create(org)
+    # The onboarding sends an account.updated webhook that sets payoutsEnabled on the org; wait
+    # for it, so it cannot land in the middle of a test that compares the org before and after.
+    onboarded: Organization = wait_for(
+        lambda: (o := services().store.organizations.get(org.id)) is not None and o.payoutsEnabled and o,
+        timeout=15.0,
+    )
+    return onboarded
 
 
 def on_sale_event(org: Organization, capacity: int = 100, price: int = 4500, **fields: Any) -> Event:
