@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from shared.domain.identity import IdentityService
 from shared.domain.models import UserProfile
 from shared.domain.payment_methods import SavedCard, card_view, owned_by
-from shared.domain.permissions import Principal, permission_denied, require_user
+from shared.domain.permissions import BOX_OFFICE, Principal, permission_denied, require_user
 from shared.domain.ports import Repository
 from shared.errors import DomainError, ErrorCode, not_found
 
@@ -150,11 +150,16 @@ class SavedCardService:
     # --- UserProfile.stripeCustomer ------------------------------------------------------------
 
     def stripe_customer(self, principal: Principal | None, profile: UserProfile) -> dict[str, Any] | None:
-        """The profile's Customer and cards, for the profile's owner only (null for anyone else:
-        staff never see a buyer's cards)."""
-        if principal is None or principal.user_id != profile.userId:
+        """The profile's Customer and cards (SPEC 4.7): for its owner (created on first need), or
+        for BOX_OFFICE+ of an org the buyer bought from — who see brand, last four digits and
+        expiry, never more, and never make a Customer for someone. Null for anyone else."""
+        if principal is None:
             return None
-        return self._customer_view(self._ensure_customer(principal))
+        if principal.user_id == profile.userId:
+            return self._customer_view(self._ensure_customer(principal))
+        if profile.stripeCustomerId and any(principal.level_in(o) >= BOX_OFFICE for o in profile.orgIds):
+            return self._customer_view(profile.stripeCustomerId)
+        return None
 
     def _customer_view(self, customer_id: str) -> dict[str, Any]:
         return {

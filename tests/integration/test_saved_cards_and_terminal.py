@@ -112,17 +112,22 @@ def test_another_user_can_neither_read_nor_take_nor_delete_a_saved_card():
     assert code_of(buyer.gql(CARD, {"pm": "pm_doesNotExist"})) == "NOT_FOUND"
 
 
-def test_staff_never_see_a_customers_cards():
-    org = connected_org()
+def test_box_office_of_the_buyers_org_sees_card_summaries_and_no_one_else_does():
+    org, elsewhere = connected_org(), connected_org("Elsewhere")
     buyer = new_user()
     saved_card(buyer)
     buyer_id = user_id_of(buyer)
     services().store.user_profiles.update(buyer_id, {"orgIds": [org.id]})  # a customer of the org
-    box_office = clerk(org)
 
-    query = "{ userProfiles { userId stripeCustomerId stripeCustomer { stripeCustomerId } } }"
-    listed = data_of(box_office.gql(query))["userProfiles"]
-    assert [(p["userId"], p["stripeCustomer"]) for p in listed] == [(buyer_id, None)]
+    query = """{ userProfiles { userId stripeCustomer { stripeCustomerId
+      paymentMethods { brand last4 } } } }"""
+    listed = data_of(clerk(org).gql(query))["userProfiles"]
+    assert [(p["userId"], p["stripeCustomer"]["paymentMethods"]) for p in listed] == [
+        (buyer_id, [{"brand": "visa", "last4": "4242"}])  # SPEC 4.7: owner or BOX_OFFICE+ of its orgs
+    ]
+    assert data_of(clerk(elsewhere).gql(query))["userProfiles"] == []  # not their customer
+    scanner = staff_of(org.id, "SCANNER")
+    assert error_of(scanner.gql(query))["extensions"]["code"] == "UNAUTHENTICATED"  # the contract's code
 
 
 def test_a_declined_card_is_not_saved():

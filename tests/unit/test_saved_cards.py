@@ -237,7 +237,7 @@ def test_a_legacy_token_is_saved_on_the_callers_customer():
     assert caught.value.code == ErrorCode.INVALID_INPUT
 
 
-def test_only_the_profiles_owner_sees_its_stripe_customer():
+def test_the_owner_and_box_office_of_the_buyers_orgs_see_the_stripe_customer():
     service, _, customers, _ = card_service(VISA)
     mine = service.stripe_customer(caller("me"), profile("me", "cus_me"))
     assert mine == {
@@ -245,9 +245,18 @@ def test_only_the_profiles_owner_sees_its_stripe_customer():
         "email": "me@example.com",
         "paymentMethods": [card_view(VISA)],
     }
-    staff = caller("clerk", role="OWNER")
-    assert service.stripe_customer(staff, profile("me", "cus_me")) is None
-    assert service.stripe_customer(None, profile("me", "cus_me")) is None
+    bought_here = profile("me", "cus_me").model_copy(update={"orgIds": ["org"]})
+    assert service.stripe_customer(caller("clerk", role="BOX_OFFICE"), bought_here) == mine
+    assert service.stripe_customer(caller("clerk", role="SCANNER"), bought_here) is None
+    assert service.stripe_customer(caller("clerk", role="OWNER", org="elsewhere"), bought_here) is None
+    assert service.stripe_customer(caller("clerk", role="OWNER"), profile("me", "cus_me")) is None  # no org
+    assert (
+        service.stripe_customer(
+            caller("clerk", role="OWNER"), bought_here.model_copy(update={"stripeCustomerId": ""})
+        )
+        is None
+    )  # staff never create a Customer for a buyer
+    assert service.stripe_customer(None, bought_here) is None
     assert customers.created == []
 
 
