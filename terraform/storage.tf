@@ -33,15 +33,19 @@ resource "google_storage_bucket" "tickets" {
   depends_on = [google_project_service.service]
 }
 
-# Posters and images organizers upload from Backstage (browser PUT to a signed URL, hence
-# CORS); served to the portal and Webflow through signed URLs too.
+# Posters, logos and artist images organizers upload through `uploadFiles` (SPEC R-UP-1). They
+# are published on purpose: the purchase portal, e-mails and Webflow pages show them by a
+# permanent URL stored on the event/org, which a signed URL (7 days at most) could not be. Only
+# sniffed images land here (shared/services/uploads.py), under random names; anyone may read an
+# object whose name they know, nobody may list the bucket (below).
 resource "google_storage_bucket" "uploads" {
   #checkov:skip=CKV_GCP_62:Object access is recorded by Cloud Audit Logs data-access logs (storage_audit below), Google's replacement for legacy usage logs.
+  #checkov:skip=CKV_GCP_114:Public by design (SPEC R-UP-1): images shown on public pages by a permanent URL; reads only, no listing.
   project                     = var.project_id
   name                        = "${var.project_id}-${var.prefix}-uploads"
   location                    = var.region
   uniform_bucket_level_access = true
-  public_access_prevention    = "enforced"
+  public_access_prevention    = "inherited"
   versioning {
     enabled = true
   }
@@ -104,6 +108,15 @@ resource "google_storage_bucket" "bundles" {
     }
   }
   depends_on = [google_project_service.service]
+}
+
+# Read access to single uploaded images for everyone: legacyObjectReader grants objects.get
+# only, so the bucket's contents cannot be listed (objectViewer would allow that).
+resource "google_storage_bucket_iam_member" "uploads_public_read" {
+  #checkov:skip=CKV_GCP_28:Public by design (SPEC R-UP-1): posters and logos on public pages; objects.get only, no listing.
+  bucket = google_storage_bucket.uploads.name
+  role   = "roles/storage.legacyObjectReader"
+  member = "allUsers"
 }
 
 # Who read or wrote which object (ticket images hold personal data): data-access audit logs for
