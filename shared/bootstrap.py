@@ -7,26 +7,31 @@ graph from the same settings, pointed at the emulators.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
+from shared.adapters.charge_backfill_store import FirestoreChargeBackfillStore
 from shared.adapters.delivery_store import FirestoreDeliveryStore
 from shared.adapters.event_store import FirestoreEventWriter
 from shared.adapters.fee_store import FirestoreFeeWriter
 from shared.adapters.firebase_auth import FirebaseAuthenticator
-from shared.adapters.firestore_store import FirestoreStore, firestore_client
+from shared.adapters.firestore_store import FirestoreRepository, FirestoreStore, firestore_client
 from shared.adapters.ipstack_geo import IpstackLocator
 from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.refund_store import FirestoreRefundStore
+from shared.adapters.stripe_cards import StripeSavedCards, StripeTerminal
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
+from shared.adapters.waitlist_store import FirestoreWaitListStore
 from shared.adapters.webflow_store import FirestoreWebFlowStore
 from shared.domain.identity import IdentityService
 from shared.domain.models import Order
+from shared.domain.seating import Seating
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
 from shared.services.accounts import AccountService
 from shared.services.analytics import AnalyticsService
@@ -38,20 +43,28 @@ from shared.services.fees import FeeService
 from shared.services.geolocation import GeolocationService
 from shared.services.mailer import FallbackMailer
 from shared.services.orders import OrderService
+from shared.services.orders_backfill import ChargeBackfillService
 from shared.services.refunds import RefundService
 from shared.services.reports import ReportService
 from shared.services.roles import RoleService
+from shared.services.saved_cards import SavedCardService
 from shared.services.scanning import ScanService, signing_keys
+from shared.services.seating import SeatingService, SeatsioPort
 from shared.services.stripe_webhooks import StripeWebhookService
+from shared.services.terminal import TerminalService
 from shared.services.texting import TextSender
+from shared.services.uploads import UploadService
+from shared.services.waitlist import WaitListService
 from shared.services.webflow import WebflowPort, WebflowService
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from shared.adapters.report_storage import CloudReportStorage
     from shared.services.delivery import TicketImages
+    from shared.services.uploads import UploadStorage
 
 T = TypeVar("T")
+log = logging.getLogger("sellout.bootstrap")
 
 
 @dataclass
@@ -72,7 +85,7 @@ class Services:
 
     @cached_property
     def catalog(self) -> CatalogService:
-        return CatalogService(self.store)
+        return CatalogService(self.store, on_updated=self.entity_updated)
 
     @cached_property
     def fees(self) -> FeeService:
@@ -84,11 +97,22 @@ class Services:
 
     @cached_property
     def accounts(self) -> AccountService:
-        return AccountService(self.store, self.fees, self.stripe, self.authenticator, self.settings)
+        return AccountService(
+            self.store, self.fees, self.stripe, self.authenticator, self.settings,
+            on_org_updated=lambda org_id: self.entity_updated(org_id, "ORGANIZATION", org_id),
+        )  # fmt: skip
 
     @cached_property
     def roles(self) -> RoleService:
         return RoleService(self.store)
+
+    @cached_property
+    def saved_cards(self) -> SavedCardService:
+        return SavedCardService(self.store.user_profiles, self.stripe, StripeSavedCards(self.settings))
+
+    @cached_property
+    def terminal(self) -> TerminalService:
+        return TerminalService(self.store.organizations, StripeTerminal(self.settings))
 
     @cached_property
     def task_queue(self) -> CloudTaskQueue:
@@ -110,6 +134,7 @@ class Services:
             self.task_queue,
             self.fees.event_fees,
             on_order_created=self.order_created,
+            seats=self.seating,
         )
 
     def order_created(self, order: Order) -> None:
@@ -117,6 +142,22 @@ class Services:
         because a retried createOrder or a webhook racing the client calls this again."""
         self.delivery.order_created(order.id)
         self.geolocation.order_created(order)
+        self.resync_listing(order)
+
+    def resync_listing(self, order: Order) -> None:
+        """A sale or refund changed what is left: re-sync the event's Webflow item (debounced).
+        Never fails the order: a stale count is fixed by the next re-sync."""
+        try:
+            self.webflow.resync_event(order.orgId, order.eventId)
+        except Exception:
+            log.exception("webflow re-sync not scheduled", extra={"eventId": order.eventId})
+
+    def entity_updated(self, org_id: str, kind: str, item_id: str) -> None:
+        """VenueUpdated / ArtistUpdated / OrganizationUpdated: re-push its Webflow items."""
+        try:
+            self.webflow.entity_updated(org_id, kind, item_id)
+        except Exception:
+            log.exception("webflow re-push not queued", extra={"orgId": org_id, "kind": kind})
 
     @cached_property
     def geolocation(self) -> GeolocationService:
@@ -137,7 +178,10 @@ class Services:
     @cached_property
     def refunds(self) -> RefundService:
         payments = StripeRefunds(self.settings)
-        return RefundService(self.store, self.refund_store, payments, self.task_queue, self.delivery)
+        reactions = _AfterRefund(self.delivery, self.resync_listing)
+        return RefundService(
+            self.store, self.refund_store, payments, self.task_queue, reactions, seats=self.seating
+        )
 
     @cached_property
     def refund_store(self) -> FirestoreRefundStore:
@@ -148,7 +192,23 @@ class Services:
     def events(self) -> EventService:
         return EventService(
             self.store, FirestoreEventWriter(self.store.client, self.store.inventory), self.fees,
-            webflow=self.webflow,
+            webflow=self.webflow, seating=self.seating,
+        )  # fmt: skip
+
+    @cached_property
+    def seating(self) -> SeatingService:
+        # The seats.io SDK is imported when seats.io is first called: most requests never do.
+        settings = self.settings
+
+        def api() -> SeatsioPort:
+            from shared.adapters.seatsio_api import SeatsioApi
+
+            return SeatsioApi(settings)
+
+        store = self.store
+        return SeatingService(
+            FirestoreRepository(store.client, "seatings", Seating), store.organizations, _once(api),
+            self.task_queue,
         )  # fmt: skip
 
     @cached_property
@@ -234,8 +294,67 @@ class Services:
         )  # fmt: skip
 
     @cached_property
+    def waitlist(self) -> WaitListService:
+        settings = self.settings
+
+        def mailer() -> FallbackMailer:
+            # Imported when a mail is first sent: only send-email sends (and holds the keys).
+            from shared.adapters.sendgrid_mail import SendGridMail
+            from shared.adapters.ses_mail import SesMail
+
+            return FallbackMailer(SendGridMail(settings), SesMail(settings))
+
+        store = self.store
+        return WaitListService(
+            events=store.events, venues=store.venues, organizations=store.organizations,
+            wait_list=FirestoreWaitListStore(store.client), records=FirestoreDeliveryStore(store.client),
+            tasks=self.task_queue, mailer=_once(mailer), email_from=settings.email_from,
+            portal_url=settings.purchase_portal_url, live_event=self.events.event,
+            store_report=self.reports.store,
+        )  # fmt: skip
+
+    @cached_property
     def analytics(self) -> AnalyticsService:
         return AnalyticsService(self.store)
+
+    @cached_property
+    def uploads(self) -> UploadService:
+        settings = self.settings
+
+        def storage() -> UploadStorage:
+            # Imported when first used: google.cloud.storage would add to every cold start.
+            from shared.adapters.upload_storage import CloudUploadStorage
+
+            return CloudUploadStorage(settings)
+
+        return UploadService(
+            _once(storage), max_files=settings.upload_max_files, max_bytes=settings.upload_max_bytes
+        )
+
+    @cached_property
+    def orders_backfill(self) -> ChargeBackfillService:
+        return ChargeBackfillService(
+            FirestoreChargeBackfillStore(self.store.client), self.store.organizations, self.payments
+        )
+
+
+@dataclass
+class _AfterRefund:
+    """RefundReactions (SPEC 5.21 OrderRefunded): delivery's, and the listing re-sync."""
+
+    delivery: DeliveryService
+    resync: Callable[[Order], None]
+
+    def order_refunded(self, order_id: str) -> object:
+        return self.delivery.order_refunded(order_id)
+
+    def refund_notice(self, order_id: str, key: str, refunded_amount: int) -> object:
+        self.delivery.refund_notice(order_id, key, refunded_amount)
+        return None
+
+    def stock_returned(self, order: Order) -> object:
+        self.resync(order)
+        return None
 
 
 def _once(factory: Callable[[], T]) -> Callable[[], T]:

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     reports_bucket: str = Field(
         description="Private bucket for CSV exports (buyers' personal data; deleted after a week)."
     )
+    upload_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        gt=0,
+        description="Largest file uploadFiles accepts, in bytes (images only).",
+    )
+    upload_max_files: int = Field(5, gt=0, description="Most files one uploadFiles request may carry.")
 
     # --- Stripe -------------------------------------------------------------------------------
     stripe_secret_key: SecretStr = Field(description="Platform secret key (sk_...).")
@@ -89,6 +95,11 @@ class Settings(BaseSettings):
         None, description="URL of the SendGrid stand-in.", json_schema_extra=LOCAL_ONLY
     )
     email_from: str = Field(description="Sender address of every transactional e-mail.")
+    purchase_portal_url: str = Field(
+        "",
+        description="Base URL of the purchase portal; notify-me e-mails link to <url>?eventId=<id> "
+        "(empty = no link).",
+    )
     plivo_auth_id: SecretStr = Field(description="Plivo auth id.")
     plivo_auth_token: SecretStr = Field(description="Plivo auth token.")
     plivo_api_base: str | None = Field(

@@ -27,6 +27,8 @@ locals {
     TICKETS_BUCKET         = google_storage_bucket.tickets.name
     UPLOADS_BUCKET         = google_storage_bucket.uploads.name
     REPORTS_BUCKET         = google_storage_bucket.reports.name
+    UPLOAD_MAX_BYTES       = tostring(var.uploads.max_bytes)
+    UPLOAD_MAX_FILES       = tostring(var.uploads.max_files)
     STRIPE_PUBLISHABLE_KEY = var.stripe_publishable_key
     STRIPE_CLIENT_ID       = var.platform.stripe_client_id
     STRIPE_REDIRECT_URL    = var.platform.stripe_redirect_url
@@ -43,6 +45,9 @@ locals {
     GRAPHQL_MAX_DEPTH     = tostring(var.graphql.max_depth)
     GRAPHQL_MAX_COST      = tostring(var.graphql.max_cost)
     LOG_LEVEL             = var.log_level
+
+    # Notify-me e-mails link buyers to the event in the purchase portal.
+    PURCHASE_PORTAL_URL = var.platform.purchase_portal_url
   }
 }
 

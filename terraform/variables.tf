@@ -56,6 +56,7 @@ variable "platform" {
   type = object({
     stripe_client_id    = optional(string, "")
     stripe_redirect_url = optional(string, "")
+    purchase_portal_url = optional(string, "")
     webflow_site_id     = optional(string, "")
   })
   default = {}
@@ -109,6 +110,25 @@ variable "graphql" {
   validation {
     condition     = var.graphql.max_cost >= 100 && var.graphql.max_cost <= 100000
     error_message = "graphql.max_cost must be between 100 and 100000."
+  }
+}
+
+variable "uploads" {
+  description = "Limits of uploadFiles (SPEC R-UP-1): largest image in bytes and most files per request."
+  type = object({
+    max_bytes = optional(number, 5242880)
+    max_files = optional(number, 5)
+  })
+  default = {}
+  validation {
+    condition     = var.uploads.max_bytes >= 1024 && var.uploads.max_files >= 1 && var.uploads.max_files <= 20
+    error_message = "uploads.max_bytes must be at least 1024 and uploads.max_files between 1 and 20."
+  }
+  validation {
+    # Cloud Functions refuses HTTP request bodies over 32 MiB: every allowed upload must fit,
+    # with 1 MiB left for the multipart form fields (shared/graphql_api/multipart.py).
+    condition     = var.uploads.max_bytes * var.uploads.max_files <= 31 * 1024 * 1024
+    error_message = "uploads.max_bytes * uploads.max_files must stay within 31 MiB (Cloud Functions' 32 MiB request limit)."
   }
 }
 

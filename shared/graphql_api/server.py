@@ -1,5 +1,6 @@
-"""HTTP handling of GraphQL requests: CORS, one JSON operation per POST, async execution (so
-sibling fields batch their reads), abuse limits, and the clients' error shape."""
+"""HTTP handling of GraphQL requests: CORS, one operation per POST (JSON, or multipart with
+file uploads), async execution (so sibling fields batch their reads), abuse limits (body size,
+depth, cost), and the clients' error shape."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from shared.entrypoint import json_response
 from shared.graphql_api.context import RequestContext
 from shared.graphql_api.errors import format_error
 from shared.graphql_api.limits import validation_rules
+from shared.graphql_api.multipart import BodyRefusedError, read_operation
 from shared.graphql_api.schema import executable_schema
 from shared.settings import get_settings
 
@@ -49,11 +51,14 @@ def handle_graphql_request(request: flask.Request) -> flask.Response:
 
 
 def _execute(request: flask.Request) -> flask.Response:
-    data: Any = request.get_json(silent=True)
+    settings = get_settings()
+    try:
+        data: Any = read_operation(request, settings)  # JSON, or multipart with uploaded files
+    except BodyRefusedError as refused:
+        return refused.response
     if not isinstance(data, dict):
         # One operation per request: JSON-array batches would multiply work past the cost limit.
         return json_response({"errors": [{"message": "Send one GraphQL operation as a JSON object."}]}, 400)
-    settings = get_settings()
     variables = data.get("variables") if isinstance(data.get("variables"), dict) else None
     success, result = asyncio.run(
         graphql(

@@ -136,8 +136,10 @@ class AccountService:
         settings: Settings,
         *,
         clock: Callable[[], float] = time.time,
+        on_org_updated: Callable[[str], object] = lambda org_id: None,
     ) -> None:
         self.store = store
+        self.on_org_updated = on_org_updated  # OrganizationUpdated (SPEC 5.21): Webflow re-push
         self.fees = fees
         self.stripe = stripe
         self.directory = directory
@@ -568,7 +570,7 @@ class AccountService:
         if "address" in fields:  # the time zone is not client-settable (absent from AddressInput)
             fields["address"] = {**fields["address"], "timezone": org.address.timezone if org.address else ""}
         updated = self.store.organizations.save(build(Organization, {**org.doc(), **fields}, "organization"))
-        # OrganizationUpdated (Webflow re-push of the org item) hooks in here (another issue).
+        self.on_org_updated(updated.id)
         return updated
 
     def connect_stripe(self, principal: Principal | None, connect_code: str, connect: ConnectGateway) -> bool:

@@ -42,9 +42,18 @@ def _sorted(items: list[Any]) -> list[Any]:
 
 
 class CatalogService:
-    def __init__(self, store: CatalogStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: CatalogStore,
+        clock: Callable[[], float] = time.time,
+        *,
+        on_updated: Callable[[str, str, str], object] = lambda org_id, kind, item_id: None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        # VenueUpdated / ArtistUpdated (SPEC 5.21): (org id, "VENUE" | "ARTIST", id), after the
+        # write; the Webflow re-push of the item's existing copies.
+        self.on_updated = on_updated
 
     # --- venues --------------------------------------------------------------------------------
 
@@ -60,8 +69,9 @@ class CatalogService:
         fields = {k: v for k, v in without_nones(data).items() if k not in _SERVER_FIELDS}
         if "address" in fields:  # the time zone is not client-settable (absent from AddressInput)
             fields["address"] = {**fields["address"], "timezone": venue.address.timezone}
-        updated = build(Venue, {**venue.doc(), **fields}, "venue")
-        return self.store.venues.save(updated)
+        updated = self.store.venues.save(build(Venue, {**venue.doc(), **fields}, "venue"))
+        self.on_updated(updated.orgId, "VENUE", updated.id)
+        return updated
 
     def venue(self, venue_id: str) -> Venue | None:
         """Public: the purchase portal shows the venue of an event."""
@@ -111,7 +121,9 @@ class CatalogService:
     def update_artist(self, principal: Principal | None, data: Mapping[str, Any]) -> Artist:
         artist = self.artist(principal, str(data.get("_id") or ""))
         fields = {k: v for k, v in without_nones(data).items() if k not in _SERVER_FIELDS}
-        return self.store.artists.save(build(Artist, {**artist.doc(), **fields}, "artist"))
+        updated = self.store.artists.save(build(Artist, {**artist.doc(), **fields}, "artist"))
+        self.on_updated(updated.orgId, "ARTIST", updated.id)
+        return updated
 
     def artist(self, principal: Principal | None, artist_id: str) -> Artist:
         artist = self.store.artists.get(artist_id)

@@ -59,8 +59,8 @@ SETTLE_STATUSES = ("succeeded", "pending", "requires_action")  # the refund is c
 
 
 class RefundReactions(Protocol):
-    """What happens after a refund or cancellation is committed (SPEC 5.21 OrderRefunded). Both
-    may be called again for the same change (retries): they must be idempotent by `key`."""
+    """What happens after a refund or cancellation is committed (SPEC 5.21 OrderRefunded). Each
+    may be called again for the same change (retries): they must be idempotent."""
 
     def order_refunded(self, order_id: str) -> object:
         """No item of the order is live any more: cancel what is pending for it."""
@@ -68,6 +68,9 @@ class RefundReactions(Protocol):
     def refund_notice(self, order_id: str, key: str, refunded_amount: int) -> object:
         """Tell the buyer (R-REF-8): `orderRefund`, or `orderCanceled` when nothing was paid back.
         `key` names this refund or cancellation; the same key sends at most one e-mail."""
+
+    def stock_returned(self, order: Order) -> object:
+        """Items of `order` went back on sale: public listings (Webflow) show the new count."""
 
 
 class SeatRelease(Protocol):
@@ -358,20 +361,30 @@ class RefundService:
                 self.records.commit(change)
             except StaleOrderError:
                 continue
-            if applied.tickets:
-                try:
-                    self.seats.release_tickets(order, applied.tickets)
-                except Exception:  # the refund stands; a seat left booked can be released by hand
-                    log.exception("seat release failed", extra={"orderId": order.id})
-            if not any(t.state == "Active" for t in order.tickets) and not any(
-                u.state == "Active" for u in order.upgrades
-            ):
-                try:
-                    self.reactions.order_refunded(order.id)
-                except Exception:  # delivery tasks re-check the order before sending anyway
-                    log.exception("order_refunded hook failed", extra={"orderId": order.id})
+            self._after_commit(order, applied)
             return order, applied
         raise DomainError(ErrorCode.BUSY, "The order is busy. Please try again.")
+
+    def _after_commit(self, order: Order, applied: _Applied) -> None:
+        """The reactions of a committed change (SPEC 5.21 OrderRefunded). None of them may undo
+        it: each failure is logged, and each reaction is idempotent or re-checks before acting."""
+        if applied.tickets:
+            try:
+                self.seats.release_tickets(order, applied.tickets)
+            except Exception:  # the refund stands; a seat left booked can be released by hand
+                log.exception("seat release failed", extra={"orderId": order.id})
+        if applied.tickets or applied.upgrades:
+            try:
+                self.reactions.stock_returned(order)
+            except Exception:  # a public page shows a stale count until its next re-sync
+                log.exception("stock_returned hook failed", extra={"orderId": order.id})
+        if not any(t.state == "Active" for t in order.tickets) and not any(
+            u.state == "Active" for u in order.upgrades
+        ):
+            try:
+                self.reactions.order_refunded(order.id)
+            except Exception:  # delivery tasks re-check the order before sending anyway
+                log.exception("order_refunded hook failed", extra={"orderId": order.id})
 
     @staticmethod
     def _units(

@@ -221,7 +221,7 @@ def test_a_lost_stripe_answer_is_completed_by_the_webhook():
     org, event, order = _card_order(tickets=2)
     app = services()
     crashing = RefundService(
-        app.store, app.refunds.records, _LostAnswer(app.settings), app.task_queue, app.delivery
+        app.store, app.refunds.records, _LostAnswer(app.settings), app.task_queue, app.refunds.reactions
     )
     try:
         crashing.refund(order, [order.tickets[0].id], [], processing_fee=False, promoter_fee=False,

@@ -344,3 +344,40 @@ def test_an_event_update_resyncs_its_item_through_a_debounced_task():
     item = wait_for(lambda: (i := world.event_item()) and i["fieldData"]["name"] == "Autumn Show" and i, 60.0)
     assert item["id"] == first["id"]
     assert len(items("events")) == 1
+
+
+UPDATE_VENUE = "mutation($venue: VenueInput!) { updateVenue(venue: $venue) { _id name } }"
+SELL = "mutation($p: OrderInput!) { createOrder(params: $p) { _id tickets { _id } } }"
+REFUND = "mutation($o: String!, $t: [String]) { refundOrder(orderId: $o, ticketIds: $t) { _id } }"
+
+
+def _resync_tasks(event_id: str) -> set[str]:
+    by_event = FieldFilter("eventId", "==", event_id)
+    docs = services().store.client.collection("tasks").where(filter=by_event).stream()
+    return {d.id for d in docs if "~wfsync~" in d.id}
+
+
+def test_a_renamed_venue_is_re_pushed_and_a_sale_or_refund_schedules_a_resync():
+    world = World()
+    world.add_site()
+    data_of(world.publish(p=[world.site_id]))
+    _published_once(world)
+
+    data_of(world.admin.gql(UPDATE_VENUE, {"venue": {"_id": world.venue.id, "name": "The New Fillmore"}}))
+    wait_for(lambda: any(i["fieldData"]["name"] == "The New Fillmore" for i in items("venues")), PUSH_TIMEOUT)
+    assert len(items("venues")) == 1  # the same item, updated
+
+    assert _resync_tasks(world.event_id) == set()
+    event = services().store.events.get(world.event_id)
+    assert event is not None
+    ticket_type = event.ticketTypes[0]
+    line = {"ticketTypeId": ticket_type.id, "ticketTierId": ticket_type.tiers[0].id, "price": 1}
+    clerk = staff_of(world.org.id, "BOX_OFFICE")
+    params = {"orgId": world.org.id, "eventId": world.event_id, "channel": "Box Office",
+              "paymentMethodType": "Cash", "type": "Paid", "tickets": [line]}  # fmt: skip
+    order = data_of(clerk.gql(SELL, {"p": params}))["createOrder"]
+    after_sale = _resync_tasks(world.event_id)
+    assert len(after_sale) == 1  # the remaining count changed: one debounced re-sync
+    services().store.client.collection("tasks").document(next(iter(after_sale))).delete()
+    data_of(clerk.gql(REFUND, {"o": order["_id"], "t": [order["tickets"][0]["_id"]]}))
+    assert len(_resync_tasks(world.event_id)) == 1  # and the refund put a ticket back on sale

@@ -13,17 +13,22 @@ from shared.graphql_api.resolvers import (
     events,
     fees,
     orders,
+    orders_backfill,
     orders_read,
+    payments,
     refunds,
     reports,
     roles,
+    seating,
     unavailable,
+    uploads,
+    waitlist,
     webflow,
 )
 from shared.graphql_api.roots import mutation, query
 
 MODULES = (
-    accounts, analytics, catalog, delivery, events, fees, orders, orders_read, refunds, reports, roles,
-    unavailable, webflow,
+    accounts, analytics, catalog, delivery, events, fees, orders, orders_backfill, orders_read, payments,
+    refunds, reports, roles, seating, unavailable, uploads, waitlist, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

@@ -1,6 +1,6 @@
 """Root fields of the client contract whose features this backend does not serve yet (SPEC tier 2
-and 3: reports, seasons, wait lists, seats.io, Webflow, saved cards and Stripe
-Terminal, uploads, secondary e-mails, break-apart printing). Each answers a clear error with a
+and 3: seasons, sales-report subscriptions, break-apart printing, secondary e-mails and e-mail
+verification, the public event feeds, member-id restrictions). Each answers a clear error with a
 stable code instead of a silent null, and a test keeps this list exact, so it shrinks as
 features land. Fields the SPEC defines as "null at the root" are real resolvers here too."""
 
@@ -21,31 +21,20 @@ NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
         "eventsList",
         "eventsDetails",
         "seasonFees",
-        "ordersChargeUpdate",
         "season",
         "seasons",
         "seasonTickets",
         "seasonsList",
         "seasonsDetails",
         "seasonEvents",
-        "searchEvents",
-        "eventQuery",
-        "notifyEvent",
         "ticketRestriction",
-        "seating",
-        "seatingPublicKey",
-        "getStripeCardByMethod",
-        "listStripeTerminalReaders",
-        "createStripeLocationId",
     ),
     "Mutation": (
-        "generateWaitListReport",
         "salesReport",
         "deleteSubscription",
         "breakApartOrder",
         "multipleBreakApartOrder",
         "batchPrintBreakApartOrder",
-        "uploadFiles",
         "createSeason",
         "updateSeason",
         "publishSeason",
@@ -54,16 +43,6 @@ NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
         "sendSeasonOrderReceiptEmail",
         "breakApartSeasonOrder",
         "multipleBreakApartSeasonOrder",
-        "createWaitList",
-        "createOrganizationSeating",
-        "extendSeatingHoldToken",
-        "createStripeSetupIntent",
-        "attachStripePaymentMethod",
-        "createStripeSource",
-        "deleteStripeSource",
-        "registerStripeTerminalReader",
-        "deleteStripeTerminalReader",
-        "createStripeTerminalConnectionToken",
         "addSecondaryEmail",
         "deleteSecondaryEmail",
         "updateSecondaryEmail",
