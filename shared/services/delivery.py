@@ -40,7 +40,6 @@ from shared.domain.delivery_schedule import (
     DAY_OF,
     SEND_TICKETS,
     ScheduledDelivery,
-    cloud_task_time,
     day_of_reminders,
     delivery_time,
     event_ends_at,
@@ -66,6 +65,7 @@ from shared.domain.ticket_codes import TicketIdentity, TicketSigner, new_secret_
 from shared.domain.ticket_email import TICKET_TEMPLATES, TemplateKey, brand_of, ticket_email_context
 from shared.errors import DomainError, ErrorCode, invalid, not_found
 from shared.services.mailer import Attachment, Email, EmailRenderer, FallbackMailer
+from shared.services.scheduled_tasks import ScheduledTasks, TaskRoute
 from shared.services.texting import SmsOutcomeUnknownError, SmsRejectedError, SmsUnavailableError, TextSender
 
 log = logging.getLogger("sellout.delivery")
@@ -75,6 +75,7 @@ DELIVER_FUNCTION = "deliver-tickets"
 EMAIL_FUNCTION = "send-email"
 SMS_FUNCTION = "send-sms"
 # Longer than send-email's timeout (120 s): a claim older than this belongs to a dead attempt.
+DELIVER_ROUTE = TaskRoute(QUEUE, DELIVER_FUNCTION, name="deliver")
 EMAIL_LEASE = 300
 SMS_LEASE = 120
 # Ticket links stay valid this long after the event ends (late scans, support look-ups).
@@ -171,6 +172,11 @@ class DeliveryService:
         self.refund_records = refund_records
         self.clock = clock
 
+    @property
+    def scheduled(self) -> ScheduledTasks:
+        """Delivery and day-of tasks (R-TASK-1) on this service's current records and queue."""
+        return ScheduledTasks(self.records, self.tasks, DELIVER_ROUTE)
+
     def now(self) -> int:
         return int(self.clock())
 
@@ -252,30 +258,25 @@ class DeliveryService:
         now = self.now()
         task = self._task(order, task_type=SEND_TICKETS, task_id=f"{order.id}~resend~{new_id(10)}",
                           execute_at=now, now=now)  # fmt: skip
-        self.records.create_task(task)
-        self._enqueue_task(task, now)
+        self.scheduled.plan(task, now)
         return True
 
     # --- task handlers -----------------------------------------------------------------------
 
     def run_task(self, task_id: str) -> str:
         """deliver-tickets: one SendOrderQrCodeEmail / TicketOnDayofEvent task (R-QR-5/6)."""
-        task = self.records.task(task_id)
-        if task is None:
-            return "no such task"
-        if task.canceledAt is not None:
-            return "cancelled"
-        if task.endedAt is not None:
-            return "already done"
+        task = self.scheduled.begin(task_id)
+        if isinstance(task, str):
+            return task
         now = self.now()
         order = self.orders.get(task.orderId)
         event = self.events.get(order.eventId) if order else None
         reason = "order not found" if order is None else skip_reason(order, event)
         if reason or order is None or event is None:
-            self.records.update_task(task.id, {"endedAt": now, "success": False, "outcome": reason})
+            self.scheduled.end(task.id, now, success=False, outcome=reason)
             return reason
         if not is_due(task.executeAt, now):  # more than 30 days ahead when it was enqueued
-            self._enqueue_task(task, now)
+            self.scheduled.enqueue(task, now)
             return "rescheduled"
         if task.startedAt is None:
             # A run that died after this point is simply run again: every step below is
@@ -290,7 +291,7 @@ class DeliveryService:
         if not day_of:
             for reminder in day_of_reminders(order, event, now):
                 self._schedule(order, reminder, now)
-        self.records.update_task(task.id, {"endedAt": self.now(), "success": True, "outcome": "sent"})
+        self.scheduled.end(task.id, self.now(), success=True, outcome="sent")
         return "sent"
 
     def send_email(self, order_id: str, template: str, key: str) -> str:
@@ -470,19 +471,7 @@ class DeliveryService:
         suffix = "tickets" if delivery.task_type == SEND_TICKETS else f"day~{delivery.day}"
         task = self._task(order, task_type=delivery.task_type, task_id=f"{order.id}~{suffix}",
                           execute_at=delivery.execute_at, now=now, day=delivery.day)  # fmt: skip
-        if not self.records.create_task(task):
-            existing = self.records.task(task.id)
-            if existing is None or not existing.pending:
-                return
-            task = existing  # planned before but perhaps never enqueued (a crash): enqueue again
-        self._enqueue_task(task, now)
-
-    def _enqueue_task(self, task: Task, now: int) -> None:
-        run_at = cloud_task_time(task.executeAt, now)
-        name = self.tasks.enqueue(
-            QUEUE, DELIVER_FUNCTION, {"taskId": task.id}, key=f"deliver~{task.id}~{run_at}", run_at=run_at
-        )
-        self.records.update_task(task.id, {"cloudTaskName": name})
+        self.scheduled.plan(task, now)
 
     def _enqueue_email(self, order_id: str, template: EmailTemplate, key: str) -> None:
         payload = {"orderId": order_id, "template": template, "key": key}

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 from shared.domain import waitlist as rules
-from shared.domain.delivery_schedule import cloud_task_time, is_due
+from shared.domain.delivery_schedule import is_due
 from shared.domain.listing import paginate
 from shared.domain.models import Event, Organization, Venue, WaitListEntry
 from shared.domain.permissions import ADMIN, SCANNER, Principal, require_level, require_user
@@ -38,21 +38,19 @@ from shared.domain.tasks import Delivery, Task
 from shared.domain.ticket_email import brand_of, format_date, format_time, show_context, venue_timezone
 from shared.errors import DomainError, ErrorCode, invalid, not_found
 from shared.services.mailer import Email, EmailRenderer, FallbackMailer
+from shared.services.scheduled_tasks import ScheduledTasks, TaskQueue, TaskRoute
 
 log = logging.getLogger("sellout.waitlist")
 
 QUEUE = "delivery"
 EMAIL_FUNCTION = "send-email"
 EMAIL_PATH = "/tasks/wait-list-email"
+NOTIFY_ME_ROUTE = TaskRoute(QUEUE, EMAIL_FUNCTION, name="notifyMe", path=EMAIL_PATH,
+                            payload={"template": "notifyMe"})  # fmt: skip
 EMAIL_LEASE = 300  # longer than send-email's timeout, as for ticket e-mails
 SEARCH_RESULT_KEY = "_waitListSearch"
 
 ClaimOutcome = Literal["claimed", "done", "busy"]
-
-
-class TaskQueue(Protocol):
-    def enqueue(self, queue: str, function: str, payload: dict[str, Any], *, path: str = "/",
-                key: str | None = None, run_at: int | None = None) -> str: ...  # fmt: skip
 
 
 class WaitListRecords(Protocol):
@@ -102,6 +100,11 @@ class WaitListService:
         self.renderer = renderer or EmailRenderer()
         self.clock = clock
 
+    @property
+    def scheduled(self) -> ScheduledTasks:
+        """NotifyEvent tasks (R-TASK-1) on this service's current records and queue."""
+        return ScheduledTasks(self.records, self.tasks, NOTIFY_ME_ROUTE)
+
     def now(self) -> int:
         return int(self.clock())
 
@@ -143,13 +146,7 @@ class WaitListService:
             task = task.model_copy(
                 update={"endedAt": now, "success": False, "outcome": "sales already started"}
             )
-        if self.records.create_task(task):
-            if task.pending:
-                self._enqueue_notify(task, now)
-        elif (existing := self.records.task(task.id)) is not None:
-            task = existing  # signed up before: that task stands and is not scheduled twice
-            if task.pending and not task.cloudTaskName:
-                self._enqueue_notify(task, now)  # planned before but never enqueued (a crash)
+        task = self.scheduled.plan(task, now)  # signed up before: that task stands, planned once
         self._enqueue_email({"template": "immediateNotifyMe", "taskId": task.id},
                             key=f"immediateNotifyMe~{task.id}")  # fmt: skip
         return self._live(event.id)
@@ -211,32 +208,26 @@ class WaitListService:
     def _run_notify(self, task_id: str) -> str:
         """The NotifyEvent task (R-TASK-1): re-reads the task and the event; skips a cancelled
         or finished task and a cancelled/deleted event; follows a sales start that moved later."""
-        task = self.records.task(task_id)
-        if task is None:
-            return "no such task"
-        if task.canceledAt is not None:
-            return "cancelled"
-        if task.endedAt is not None:
-            return "already done"
+        task = self.scheduled.begin(task_id)
+        if isinstance(task, str):
+            return task
         now = self.now()
         event = self.events.get(task.eventId)
         if event is None or not event.active or event.cancel:
-            self.records.update_task(
-                task.id, {"endedAt": now, "success": False, "outcome": "event cancelled"}
-            )
+            self.scheduled.end(task.id, now, success=False, outcome="event cancelled")
             return "event cancelled"
         plan = rules.plan_notify(event, now)
         if plan.at is not None and not is_due(plan.at, now):
             # Sales start moved later, or it was more than 30 days (the Cloud Tasks limit) away.
             task = task.model_copy(update={"executeAt": plan.at})
             self.records.update_task(task.id, {"executeAt": plan.at})
-            self._enqueue_notify(task, now)
+            self.scheduled.enqueue(task, now)
             return "rescheduled"
         if task.startedAt is None:
             self.records.update_task(task.id, {"startedAt": now})
         # Sent also when the queue ran late and sales have just started: the link still helps.
         outcome = self._send(f"{task.id}~notifyMe", "notifyMe", task.email, "", event)
-        self.records.update_task(task.id, {"endedAt": self.now(), "success": True, "outcome": outcome})
+        self.scheduled.end(task.id, self.now(), success=True, outcome=outcome)
         return outcome
 
     # --- helpers -----------------------------------------------------------------------------------
@@ -262,14 +253,6 @@ class WaitListService:
             # The sign-up is stored, which is what the caller asked for; the confirmation is a
             # courtesy. Ids only in the log: the address is personal data.
             log.exception("wait-list e-mail not queued", extra={"template": payload.get("template")})
-
-    def _enqueue_notify(self, task: Task, now: int) -> None:
-        run_at = cloud_task_time(task.executeAt, now)
-        payload = {"template": "notifyMe", "taskId": task.id}
-        name = self.tasks.enqueue(
-            QUEUE, EMAIL_FUNCTION, payload, path=EMAIL_PATH, key=f"notifyMe~{task.id}~{run_at}", run_at=run_at
-        )
-        self.records.update_task(task.id, {"cloudTaskName": name})
 
     def _send(self, key: str, template: rules.EmailTemplate, to: str, name: str, event: Event) -> str:
         if not to:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.domain import webflow as fields
-from shared.domain.delivery_schedule import cloud_task_time, is_due
+from shared.domain.delivery_schedule import is_due
 from shared.domain.models import (
     Artist,
     Event,
@@ -51,11 +51,13 @@ from shared.domain.permissions import (
 from shared.domain.ports import Repository
 from shared.domain.tasks import Task
 from shared.errors import DomainError, ErrorCode, invalid, not_found
+from shared.services.scheduled_tasks import ScheduledTasks, TaskQueue, TaskRecords, TaskRoute
 
 log = logging.getLogger("sellout.webflow")
 
 QUEUE = "webflow"
 PUSH_FUNCTION = "webflow-push"
+SYNC_ROUTE = TaskRoute(QUEUE, PUSH_FUNCTION, name="webflow")
 TASK_TYPE = "UpdateWebFlowEvent"
 SYNC_DELAY = 15  # R-WF-6: re-sync 15 s after an event update
 
@@ -92,17 +94,6 @@ class WebFlowRecords(Protocol):
     def mutate(self, org_id: str, change: Callable[[WebFlow], WebFlow]) -> WebFlow: ...
     def using_site(self, site_webflow_id: str) -> list[WebFlow]: ...
     def all(self) -> list[WebFlow]: ...
-
-
-class TaskRecords(Protocol):
-    def create_task(self, task: Task) -> bool: ...
-    def task(self, task_id: str) -> Task | None: ...
-    def update_task(self, task_id: str, fields: dict[str, Any]) -> None: ...
-
-
-class TaskQueue(Protocol):
-    def enqueue(self, queue: str, function: str, payload: dict[str, Any], *, path: str = "/",
-                key: str | None = None, run_at: int | None = None) -> str: ...  # fmt: skip
 
 
 @dataclass
@@ -146,6 +137,11 @@ class WebflowService:
         self.tasks, self.task_records = tasks, task_records
         self.api = api
         self.clock = clock
+
+    @property
+    def scheduled(self) -> ScheduledTasks:
+        """UpdateWebFlowEvent tasks (R-TASK-1) on this service's current records and queue."""
+        return ScheduledTasks(self.task_records, self.tasks, SYNC_ROUTE)
 
     def now(self) -> int:
         return int(self.clock())
@@ -363,21 +359,11 @@ class WebflowService:
         self.tasks.enqueue(QUEUE, PUSH_FUNCTION, payload)
 
     def _schedule_sync(self, org_id: str, event_id: str, task_id: str, execute_at: int, now: int) -> None:
+        """Planned once per id: a second update in the same window finds the pending task (the
+        debounce)."""
         task = Task(_id=task_id, taskType=TASK_TYPE, createdAt=now, executeAt=execute_at, orgId=org_id,
                     eventId=event_id)  # fmt: skip
-        if not self.task_records.create_task(task):
-            existing = self.task_records.task(task_id)
-            if existing is None or not existing.pending or existing.cloudTaskName:
-                return  # planned and enqueued already: the debounce
-            task = existing  # planned before but never enqueued (a crash): enqueue now
-        self._enqueue_task(task, now)
-
-    def _enqueue_task(self, task: Task, now: int) -> None:
-        run_at = cloud_task_time(task.executeAt, now)
-        name = self.tasks.enqueue(
-            QUEUE, PUSH_FUNCTION, {"taskId": task.id}, key=f"webflow~{task.id}~{run_at}", run_at=run_at
-        )
-        self.task_records.update_task(task.id, {"cloudTaskName": name})
+        self.scheduled.plan(task, now)
 
     # --- task handlers (webflow-push) -----------------------------------------------------------
 
@@ -410,16 +396,14 @@ class WebflowService:
 
     def run_task(self, task_id: str) -> str:
         """UpdateWebFlowEvent (R-TASK-1): re-push the event item to every site it is on."""
-        task = self.task_records.task(task_id)
-        if task is None or task.taskType != TASK_TYPE:
+        task = self.scheduled.begin(task_id)
+        if isinstance(task, str):
+            return task
+        if task.taskType != TASK_TYPE:
             return "no such task"
-        if task.canceledAt is not None:
-            return "cancelled"
-        if task.endedAt is not None:
-            return "already done"
         now = self.now()
         if not is_due(task.executeAt, now):  # more than 30 days ahead when it was enqueued
-            self._enqueue_task(task, now)
+            self.scheduled.enqueue(task, now)
             return "rescheduled"
         if task.startedAt is None:
             # A run that died after this point simply runs again: every push is an upsert.
@@ -428,8 +412,7 @@ class WebflowService:
         record = self.records.get(task.orgId)
         entity = record.entity(fields.EVENT, task.eventId) if record and event else None
         if event is None or not event.published or not event.active or entity is None:
-            self.task_records.update_task(task.id, {"endedAt": self.now(), "success": False,
-                                                    "outcome": "event not published to Webflow"})  # fmt: skip
+            self.scheduled.end(task.id, self.now(), success=False, outcome="event not published to Webflow")
             return "not published"
         try:
             for item in entity.webFlowIds:
@@ -437,10 +420,9 @@ class WebflowService:
         except DomainError as error:
             if error.code != ErrorCode.UPSTREAM_FAILED:
                 raise  # BUSY: the queue delivers the task again
-            self.task_records.update_task(task.id, {"endedAt": self.now(), "success": False,
-                                                    "outcome": f"failed: {error.message}"})  # fmt: skip
+            self.scheduled.end(task.id, self.now(), success=False, outcome=f"failed: {error.message}")
             return "failed"
-        self.task_records.update_task(task.id, {"endedAt": self.now(), "success": True, "outcome": "synced"})
+        self.scheduled.end(task.id, self.now(), success=True, outcome="synced")
         return "synced"
 
     def push_event(self, event_id: str, site_id: str, *, publish_site: bool) -> str:
