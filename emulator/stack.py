@@ -499,7 +499,10 @@ def status() -> dict[str, bool]:
 
 
 def reset_data() -> None:
-    """Wipe every emulator's data through its own reset endpoint (between tests)."""
+    """Wipe every emulator's data through its own reset endpoint (between tests). The queues go
+    first: a task still queued by the previous test must not run against the fresh data (or
+    into the fresh inbox) of the next one."""
+    purge_task_queues()
     base = f"http://{config.FIRESTORE_HOST}/emulator/v1/projects/{PROJECT_ID}/databases/(default)/documents"
     requests.delete(base, timeout=10).raise_for_status()
     requests.delete(
@@ -510,7 +513,6 @@ def reset_data() -> None:
     requests.delete(f"{config.SAAS_URL}/_inbox", timeout=10).raise_for_status()
     requests.post(f"{config.SES_URL}/moto-api/reset", timeout=10).raise_for_status()
     _verify_ses_sender()
-    purge_task_queues()
 
 
 def purge_task_queues() -> None:
