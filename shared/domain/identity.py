@@ -7,12 +7,20 @@ the Firebase SDK, and link pending role invitations addressed to a verified e-ma
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from shared.domain.models import Role, User, UserProfile
 from shared.domain.ports import Repository
+from shared.errors import DomainError, ErrorCode
+
+
+def user_id_for_uid(uid: str) -> str:
+    """The id of the User first created for a Firebase account: derived from its uid, so two
+    first requests racing create one document (Firestore `create` lets only one of them win)."""
+    return "u" + hashlib.sha256(uid.encode()).hexdigest()[:21]
 
 
 class IdentityService:
@@ -64,6 +72,7 @@ class IdentityService:
         now = int(self.clock())
         first, _, last = str(claims.get("name") or "").partition(" ")
         user = User(
+            _id=user_id_for_uid(uid),
             createdAt=now,
             firebaseUid=uid,
             email=email,
@@ -73,7 +82,15 @@ class IdentityService:
             emailVerifiedAt=now if email else None,
             phoneNumberVerifiedAt=now if phone else None,
         )
-        self.users.create(user)
+        try:
+            self.users.create(user)
+        except DomainError as error:
+            # A concurrent first request of the same account (a page firing two queries right
+            # after sign-in) created it a moment ago: the same id, so one account, not two.
+            existing = self.users.get(user.id) if error.code == ErrorCode.CONFLICT else None
+            if existing is None:
+                raise
+            return existing
         self.profiles.save(self.profile_for(user))
         return user
 

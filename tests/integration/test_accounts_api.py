@@ -4,6 +4,7 @@ from the Auth emulator (R-ORG, R-USR, SPEC 4.4)."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import stripe
@@ -503,3 +504,13 @@ def test_an_admin_corrects_contact_details_of_its_own_customers_only():
     )
     assert stranger["message"] == "Customer not found."
     assert store.users.get(customer_id).email == "fixed@example.com"  # type: ignore[union-attr]
+
+
+def test_concurrent_first_requests_of_one_account_make_one_user():
+    # A page firing several queries right after sign-in: every one must see the same User (two
+    # Users for one Firebase account later refused the buyer's own checkout as someone else's).
+    caller = new_user()
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: data_of(caller.gql("{ user { _id } }"))["user"]["_id"], range(8)))
+    assert len(set(ids)) == 1
+    assert len(services().store.users.find(("firebaseUid", "==", caller.uid))) == 1
