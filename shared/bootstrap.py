@@ -140,7 +140,7 @@ class Services:
     def order_created(self, order: Order) -> None:
         """OrderCreated reactions (SPEC 5.21), after the order is committed; each is idempotent
         because a retried createOrder or a webhook racing the client calls this again."""
-        self.delivery.order_created(order.id)
+        self.delivery.plan_for(order)
         self.geolocation.order_created(order)
         self.resync_listing(order)
 

@@ -45,6 +45,7 @@ from shared.domain.delivery_schedule import (
     event_ends_at,
     is_due,
     plan_order_delivery,
+    wants_delivery,
 )
 from shared.domain.models import Event, Order, Organization, User, Venue, new_id
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level, require_owner_or_level
@@ -188,9 +189,16 @@ class DeliveryService:
         order = self.orders.get(order_id)
         if order is None:
             raise not_found("Order")
+        self.plan_for(order)
+
+    def plan_for(self, order: Order) -> None:
+        """`order_created` for an order the caller holds (checkout has just written it): an
+        order nobody receives tickets for (anonymous box office, hidden) costs no read."""
+        if not wants_delivery(order):
+            return
         event = self.events.get(order.eventId)
         if event is None:
-            log.warning("order without event: no delivery", extra={"orderId": order_id})
+            log.warning("order without event: no delivery", extra={"orderId": order.id})
             return
         now = self.now()
         plan = plan_order_delivery(order, event, now)
