@@ -8,7 +8,7 @@ custom claim `superUser`, never from a list of e-mails.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from shared.domain.models import ROLE_LEVELS, Role, User
@@ -114,3 +114,9 @@ def require_owner_or_level(
     if owner_user_id and caller.user_id == owner_user_id:
         return caller
     return require_level(caller, level, org_id)
+
+
+def customer_orgs_of_staff(principal: Principal, customer_org_ids: Iterable[str]) -> list[str]:
+    """Of the orgs a customer bought from, those where `principal` is BOX_OFFICE+: the staff who
+    may look that customer up (SPEC 4.7), and what of the customer they see."""
+    return [org_id for org_id in customer_org_ids if principal.level_in(org_id) >= BOX_OFFICE]

@@ -24,6 +24,7 @@ from shared.domain.permissions import (
     BOX_OFFICE,
     SUPER_USER,
     Principal,
+    customer_orgs_of_staff,
     permission_denied,
     require_context_org,
     require_level,
@@ -220,7 +221,7 @@ class AccountService:
             return False
         if principal.user_id == profile.userId or principal.is_super_user:
             return True
-        return any(principal.level_in(org_id) >= BOX_OFFICE for org_id in profile.orgIds)
+        return bool(customer_orgs_of_staff(principal, profile.orgIds))
 
     def visible_metrics(self, principal: Principal | None, profile: UserProfile) -> list[Metrics]:
         """SPEC 3.12 metrics of a profile: the buyer sees every org's, staff only their orgs'
@@ -230,7 +231,7 @@ class AccountService:
         if principal.user_id == profile.userId or principal.is_super_user:
             org_ids = profile.orgIds
         else:
-            org_ids = [o for o in profile.orgIds if principal.level_in(o) >= BOX_OFFICE]
+            org_ids = customer_orgs_of_staff(principal, profile.orgIds)
         return customer_metrics.metrics_view(profile, org_ids, int(self.clock()))
 
     def update_basic_user_info(

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from shared.domain.identity import IdentityService
 from shared.domain.models import UserProfile
 from shared.domain.payment_methods import SavedCard, card_view, owned_by
-from shared.domain.permissions import BOX_OFFICE, Principal, permission_denied, require_user
+from shared.domain.permissions import Principal, customer_orgs_of_staff, permission_denied, require_user
 from shared.domain.ports import Repository
 from shared.errors import DomainError, ErrorCode, not_found
 
@@ -157,7 +157,7 @@ class SavedCardService:
             return None
         if principal.user_id == profile.userId:
             return self._customer_view(self._ensure_customer(principal))
-        if profile.stripeCustomerId and any(principal.level_in(o) >= BOX_OFFICE for o in profile.orgIds):
+        if profile.stripeCustomerId and customer_orgs_of_staff(principal, profile.orgIds):
             return self._customer_view(profile.stripeCustomerId)
         return None
 
