@@ -184,6 +184,11 @@ class Services:
         )
 
     @cached_property
+    def task_records(self) -> FirestoreDeliveryStore:
+        """`tasks` and `deliveries` (R-TASK-1): shared by delivery, Webflow and wait-list work."""
+        return FirestoreDeliveryStore(self.store.client)
+
+    @cached_property
     def refund_store(self) -> FirestoreRefundStore:
         store = self.store
         return FirestoreRefundStore(store.client, store.inventory, store.checkout, store.checkout.metrics)
@@ -228,7 +233,7 @@ class Services:
             # A lambda, not self.events.event: EventService is built with this service.
             live_event=lambda event_id: self.events.event(event_id),  # noqa: PLW0108
             tasks=self.task_queue,
-            task_records=FirestoreDeliveryStore(store.client), api=_once(api),
+            task_records=self.task_records, api=_once(api),
         )  # fmt: skip
 
     @cached_property
@@ -288,7 +293,7 @@ class Services:
         return DeliveryService(
             orders=store.orders, events=store.events, venues=store.venues,
             organizations=store.organizations, users=store.users,
-            records=FirestoreDeliveryStore(store.client), tasks=self.task_queue,
+            records=self.task_records, tasks=self.task_queue,
             images=_once(images), signer=_once(signer), mailer=_once(mailer), texts=_once(texts),
             email_from=settings.email_from, refund_records=self.refund_store,
         )  # fmt: skip
@@ -307,7 +312,7 @@ class Services:
         store = self.store
         return WaitListService(
             events=store.events, venues=store.venues, organizations=store.organizations,
-            wait_list=FirestoreWaitListStore(store.client), records=FirestoreDeliveryStore(store.client),
+            wait_list=FirestoreWaitListStore(store.client), records=self.task_records,
             tasks=self.task_queue, mailer=_once(mailer), email_from=settings.email_from,
             portal_url=settings.purchase_portal_url, live_event=self.events.event,
             store_report=self.reports.store,
