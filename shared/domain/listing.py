@@ -47,7 +47,7 @@ def name_prefixes(name: str) -> list[str]:
     characters of each word, lower-cased. Stored with the record, so a search is one
     `array_contains` query instead of reading every record of every org."""
     found: dict[str, None] = {}
-    for word in re.findall(r"\w+", name.lower()):
+    for word in _words(name):
         for end in range(2, min(len(word), MAX_PREFIX) + 1):
             found[word[:end]] = None
     return list(found)
@@ -56,7 +56,7 @@ def name_prefixes(name: str) -> list[str]:
 def search_prefix(text: str) -> str:
     """The one stored prefix a search for `text` looks up: its longest word (the most selective),
     cut like the stored ones. "" (nothing to search for) below two characters."""
-    words = re.findall(r"\w+", text.lower())
+    words = _words(text)
     longest = max(words, key=len)[:MAX_PREFIX] if words else ""
     return longest if len(longest) >= 2 else ""
 
@@ -64,5 +64,10 @@ def search_prefix(text: str) -> str:
 def words_start_with(name: str, text: str) -> bool:
     """Every word of `text` starts a word of `name` (case-insensitive): "hall harb" finds
     "Harbor Hall"."""
-    words = re.findall(r"\w+", name.lower())
-    return all(any(w.startswith(q) for w in words) for q in re.findall(r"\w+", text.lower()))
+    words = _words(name)
+    return all(any(w.startswith(q) for w in words) for q in _words(text))
+
+
+def _words(text: str) -> list[str]:
+    """The lower-cased words of a name or a search, as stored and as searched."""
+    return re.findall(r"\w+", text.lower())
