@@ -92,3 +92,10 @@ def signer() -> ticket_codes.TicketSigner:
 
 def code_for(order: Order, kind: ticket_codes.ItemKind = "order", item_id: str = "") -> str:
     return signer().payload(ticket_codes.TicketIdentity(order.eventId, order.secretId, kind, item_id))
+
+
+def stored_order(order_id: str) -> Order:
+    """The order as Firestore holds it now (it must exist)."""
+    order = services().store.orders.get(order_id)
+    assert order is not None
+    return order

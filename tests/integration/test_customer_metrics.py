@@ -17,6 +17,7 @@ from tests.integration.checkout_fixtures import (
     on_sale_event,
     ticket,
 )
+from tests.integration.orders_fixtures import stored_order
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
 REFUND = """mutation($o: String!, $t: [String], $pf: Boolean, $mf: Boolean) {
@@ -30,17 +31,11 @@ CUSTOMERS = f"""query($q: UserProfileQueryInput) {{ userProfiles(query: $q) {{
   userId orgIds metrics {{ {COUNTERS} }} }} }}"""
 
 
-def _order(order_id: str) -> Order:
-    order = services().store.orders.get(order_id)
-    assert order is not None
-    return order
-
-
 def _box_office_order(org: Any, event: Any, customer_id: str, tickets: int = 2) -> Order:
     params = {"orgId": org.id, "eventId": event.id, "channel": "Box Office", "paymentMethodType": "Cash",
               "type": "Paid", "userId": customer_id,
               "tickets": [ticket(event) for _ in range(tickets)]}  # fmt: skip
-    return _order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
+    return stored_order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
 
 
 def _metrics_of(caller: Any) -> dict[str, dict[str, Any]]:
@@ -76,7 +71,7 @@ def test_a_purchase_and_its_refunds_are_counted_once_each_in_the_buyers_metrics(
     assert metrics["lifeTimeOrdersRefunded"] == 0
 
     data_of(box.gql(REFUND, {"o": order.id, "t": [order.tickets[1].id], "pf": True, "mf": True}))
-    refunded = _order(order.id)
+    refunded = stored_order(order.id)
     assert refunded.state == "Refunded"
     metrics = _metrics_of(buyer)[org.id]
     assert metrics["lifeTimeTicketsRefunded"] == 2
@@ -92,7 +87,7 @@ def test_a_cancellation_moves_no_money_and_leaves_the_metrics_alone():
     order = _box_office_order(org, event, user_id_of(buyer), tickets=1)
     before = _metrics_of(buyer)[org.id]
     data_of(clerk(org).gql(CANCEL, {"o": order.id}))
-    assert _order(order.id).state == "Canceled"
+    assert stored_order(order.id).state == "Canceled"
     assert _metrics_of(buyer)[org.id] == before
 
 
@@ -115,7 +110,7 @@ def test_an_anonymous_box_office_sale_credits_nobody():
     event = on_sale_event(org)
     params = {"orgId": org.id, "eventId": event.id, "channel": "Box Office", "paymentMethodType": "Cash",
               "type": "Paid", "tickets": [ticket(event)]}  # fmt: skip
-    order = _order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
+    order = stored_order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
     assert order.userId == ""
     profiles = services().store.user_profiles.find(("orgIds", "array_contains", org.id))
     assert profiles == []
@@ -151,7 +146,7 @@ def test_a_card_order_is_counted_once_whether_the_client_or_the_webhook_records_
         "createOrder"
     ]["_id"]
     data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))  # a client retry
-    order = _order(order_id)
+    order = stored_order(order_id)
     metrics = _metrics_of(buyer)[org.id]
     assert metrics["lifeTimeOrdersPurchased"] == 1
     assert metrics["lifeTimeTicketsPurchased"] == 1

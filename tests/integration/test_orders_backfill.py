@@ -17,15 +17,10 @@ from tests.integration.checkout_fixtures import (
     stripe_client,
     ticket,
 )
+from tests.integration.orders_fixtures import stored_order
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
 BACKFILL = "{ ordersChargeUpdate { message } }"
-
-
-def _order(order_id: str) -> Order:
-    order = services().store.orders.get(order_id)
-    assert order is not None
-    return order
 
 
 def _card_order() -> tuple[Any, Order]:
@@ -36,14 +31,14 @@ def _card_order() -> tuple[Any, Order]:
     params = {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)]}
     intent_id = authorized_card_payment(buyer, org, params)
     created = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))
-    return org, _order(created["createOrder"]["_id"])
+    return org, stored_order(created["createOrder"]["_id"])
 
 
 def _cash_order(org: Any) -> Order:
     event = on_sale_event(org, price=2000)
     params = {"orgId": org.id, "eventId": event.id, "channel": "Box Office", "paymentMethodType": "Cash",
               "type": "Paid", "tickets": [ticket(event)]}  # fmt: skip
-    return _order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
+    return stored_order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
 
 
 def _latest_charge(org: Any, intent_id: str) -> str:
@@ -62,13 +57,13 @@ def test_a_super_user_back_fills_the_charge_of_a_card_order_once():
     first = data_of(root.gql(BACKFILL))["ordersChargeUpdate"]["message"]
 
     assert first == "Updated 1 order; no more orders remain."
-    assert _order(order.id).stripeChargeId == expected
-    assert _order(cash.id).stripeChargeId == ""  # a cash order has no charge to find
+    assert stored_order(order.id).stripeChargeId == expected
+    assert stored_order(cash.id).stripeChargeId == ""  # a cash order has no charge to find
 
     again = data_of(root.gql(BACKFILL))["ordersChargeUpdate"]["message"]
 
     assert again == "Updated 0 orders; no more orders remain."
-    assert _order(order.id).stripeChargeId == expected
+    assert stored_order(order.id).stripeChargeId == expected
 
 
 def test_only_a_super_user_may_run_the_back_fill():
@@ -84,4 +79,4 @@ def test_only_a_super_user_may_run_the_back_fill():
     )
     assert owner_error["extensions"]["errorCode"] == "FORBIDDEN"
     assert anonymous_error["message"] == "Authentication Required."
-    assert _order(order.id).stripeChargeId == ""  # nothing ran
+    assert stored_order(order.id).stripeChargeId == ""  # nothing ran

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.bootstrap import services
 from shared.domain import refund_rules
 from shared.domain.models import Event, Order, Organization
 from tests.integration.api import Caller, data_of, error_of, new_user, staff_of, user_id_of, wait_for
@@ -18,6 +17,7 @@ from tests.integration.checkout_fixtures import (
     stripe_client,
     ticket,
 )
+from tests.integration.orders_fixtures import stored_order
 from tests.integration.test_delivery import DELIVERY_TIMEOUT, delivery_doc, post, subject_of, with_subject
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
@@ -32,12 +32,6 @@ RESEND = """mutation($o: String!) { sendOrderRefundEmail(orderId: $o) }"""
 DENIED = "You do not have permission to do this."
 
 
-def _order(order_id: str) -> Order:
-    order = services().store.orders.get(order_id)
-    assert order is not None
-    return order
-
-
 def _cash_order_for(buyer: Caller, tickets: int = 2) -> tuple[Organization, Event, Order]:
     """A box-office cash sale of `tickets` $45 tickets to `buyer` (no Stripe: refunds are records)."""
     org = connected_org()
@@ -46,7 +40,7 @@ def _cash_order_for(buyer: Caller, tickets: int = 2) -> tuple[Organization, Even
               "type": "Paid", "userId": user_id_of(buyer),
               "tickets": [ticket(event) for _ in range(tickets)]}  # fmt: skip
     order_id = data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"]
-    return org, event, _order(order_id)
+    return org, event, stored_order(order_id)
 
 
 def _card_order_for(buyer: Caller) -> tuple[Organization, Order]:
@@ -62,7 +56,7 @@ def _card_order_for(buyer: Caller) -> tuple[Organization, Order]:
         intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
     )
     created = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))
-    return org, _order(created["createOrder"]["_id"])
+    return org, stored_order(created["createOrder"]["_id"])
 
 
 def _plain(mail: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from tests.integration.checkout_fixtures import (
     stripe_client,
     ticket,
 )
+from tests.integration.orders_fixtures import stored_order
 
 CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id } }"""
 REFUND = """mutation($o: String!, $t: [String], $u: [String], $pf: Boolean, $mf: Boolean, $r: String) {
@@ -45,12 +46,6 @@ REFUND_ALL = """mutation($e: String!, $d: Boolean!) { refundEventOrders(eventId:
 SCAN_URL = f"{config.FUNCTIONS_URL}/scan/"
 
 
-def _order(order_id: str) -> Order:
-    order = services().store.orders.get(order_id)
-    assert order is not None
-    return order
-
-
 def _card_order(tickets: int = 2, price: int = 5000):
     org = connected_org()
     event = on_sale_event(org, price=price)
@@ -62,13 +57,13 @@ def _card_order(tickets: int = 2, price: int = 5000):
     order_id = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))[
         "createOrder"
     ]["_id"]
-    return org, event, _order(order_id)
+    return org, event, stored_order(order_id)
 
 
 def _cash_order(org, event, tickets: int = 1) -> Order:
     params = {"orgId": org.id, "eventId": event.id, "channel": "Box Office", "paymentMethodType": "Cash",
               "type": "Paid", "tickets": [ticket(event) for _ in range(tickets)]}  # fmt: skip
-    return _order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
+    return stored_order(data_of(clerk(org).gql(CREATE_ORDER, {"p": params}))["createOrder"]["_id"])
 
 
 def _charge(org, order: Order) -> dict[str, Any]:
@@ -170,7 +165,7 @@ def test_a_legacy_charge_order_is_refunded_by_charge():
     result = data_of(box.gql(REFUND, {"o": order.id, "t": [order.tickets[0].id], "pf": True, "mf": True}))
     assert result["refundOrder"]["state"] == "Refunded"
     assert result["refundOrder"]["refundedAmount"] == 3000
-    after = _charge(org, _order(order.id))
+    after = _charge(org, stored_order(order.id))
     assert after["amount_refunded"] == 3000
     assert _fee(after)["amount_refunded"] == 200
     (refund,) = _stripe_refunds(org, charge.id)
@@ -190,7 +185,7 @@ def test_the_same_refund_requested_twice_at_once_refunds_once():
     charge = _charge(org, order)
     assert len(_stripe_refunds(org, charge["id"])) == 1
     assert charge["amount_refunded"] == 5000
-    assert _order(order.id).refundedAmount == 5000
+    assert stored_order(order.id).refundedAmount == 5000
     assert len(_records(order.id)) == 1
 
 
@@ -200,11 +195,11 @@ def test_a_refund_above_what_was_paid_is_refused_and_changes_nothing():
     order = _cash_order(org, event, tickets=2)
     # Money refunded outside the app leaves less than a ticket's price refundable.
     services().store.orders.update(order.id, {"refundedAmount": order.payments[0].amount - 100})
-    before = _order(order.id)
+    before = stored_order(order.id)
     error = error_of(clerk(org).gql(REFUND, {"o": order.id, "t": [order.tickets[0].id]}))
     assert error["extensions"]["errorCode"] == "REFUSED"
     assert "more than what remains paid" in error["message"]
-    assert _order(order.id) == before
+    assert stored_order(order.id) == before
     assert _records(order.id) == []
     assert sold(event) == 2
 
@@ -234,10 +229,10 @@ def test_a_lost_stripe_answer_is_completed_by_the_webhook():
     charge = _charge(org, order)
     assert charge["amount_refunded"] == 5000  # the money moved
     settled = wait_for(
-        lambda: _order(order.id).refundedAmount == 5000 and _records(order.id)[0], timeout=30.0
+        lambda: stored_order(order.id).refundedAmount == 5000 and _records(order.id)[0], timeout=30.0
     )
     assert settled["state"] == "succeeded" and settled["settledBy"] == "webhook"
-    assert _order(order.id).state == "Partial Refund"
+    assert stored_order(order.id).state == "Partial Refund"
     assert sold(event) == 1
     assert services().store.client.collection("refundLocks").document(order.id).get().exists is False
 
@@ -252,7 +247,7 @@ def test_a_refunded_ticket_is_refused_at_the_scanner_and_cancel_releases_stock()
     result = data_of(box.gql(CANCEL, {"o": order.id, "t": [canceled], "r": "no show"}))["cancelOrder"]
     assert [t["state"] for t in result["tickets"]] == ["Canceled", "Canceled", "Active"]  # D-25
     assert result["state"] == "Partial Refund"
-    assert _order(order.id).cancelReason == "no show"
+    assert stored_order(order.id).cancelReason == "no show"
     assert sold(event) == 1
     scanner = staff_of(org.id, "SCANNER")
     response = requests.post(
@@ -301,7 +296,7 @@ def test_refund_all_fans_out_per_order_and_twice_refunds_each_order_once():
     assert len(records) == 200 and len({r["orderId"] for r in records}) == 200
     assert all(r["state"] == "succeeded" for r in records)
     assert sold(event) == 0
-    assert _order(orders[0].id).state == "Refunded"
+    assert stored_order(orders[0].id).state == "Refunded"
     assert services().store.events.get(event.id).cancel is True  # type: ignore[union-attr]
     status = wait_for(
         lambda: (s := services().refunds.run_status(event.id)) and "queued" not in s and s, timeout=30.0
@@ -329,8 +324,8 @@ def test_a_cancel_planned_before_a_refund_was_claimed_cannot_commit_after_it():
         records.commit(OrderChange(order=planned, version=version))
     error = error_of(clerk(org).gql(CANCEL, {"o": order.id}))  # and its retry sees the refund
     assert error["extensions"]["errorCode"] == "CONFLICT"
-    assert _order(order.id).state == "Active"
+    assert stored_order(order.id).state == "Active"
     app.refunds.settle(record, "api")
-    assert _order(order.id).refundPending == ""
+    assert stored_order(order.id).refundPending == ""
     data_of(clerk(org).gql(CANCEL, {"o": order.id}))
-    assert [t.state for t in _order(order.id).tickets] == ["Canceled", "Canceled"]
+    assert [t.state for t in stored_order(order.id).tickets] == ["Canceled", "Canceled"]
