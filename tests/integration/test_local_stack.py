@@ -24,6 +24,7 @@ from emulator.functions_router import function_names
 from shared.adapters.task_queue import CloudTaskQueue
 from shared.settings import get_settings
 from tests.integration.api import wait_for
+from tests.integration.inbox import emails, texts
 
 FUNCTIONS = config.FUNCTIONS_URL
 
@@ -152,8 +153,8 @@ def test_sendgrid_sdk_delivers_to_the_inbox():
         html_content="<h1>See you there</h1>",
     )
     assert client.send(message).status_code == 202
-    (email,) = requests.get(f"{config.SAAS_URL}/_inbox/emails.json", timeout=5).json()
-    assert email["message"]["subject"] == "Your tickets"
+    (email,) = emails("buyer@example.com")
+    assert email["subject"] == "Your tickets"
     page = requests.get(f"{config.SAAS_URL}/", timeout=5).text
     assert "Your tickets" in page
     assert "See you there" in page
@@ -178,8 +179,8 @@ def test_plivo_sdk_delivers_to_the_inbox(monkeypatch):
     )
     response = client.messages.create(src=settings.sms_from_number, dst="+15555550111", text="Doors at 7")
     assert response.message_uuid
-    (sms,) = requests.get(f"{config.SAAS_URL}/_inbox/sms.json", timeout=5).json()
-    assert sms["message"]["text"] == "Doors at 7"
+    (sms,) = texts("+15555550111")
+    assert sms["text"] == "Doors at 7"
     assert "Doors at 7" in requests.get(f"{config.SAAS_URL}/", timeout=5).text
 
 
