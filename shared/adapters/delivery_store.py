@@ -2,8 +2,9 @@
 
     tasks/{id}          delayed jobs (SPEC 3.10, R-TASK-1), mirrored by Cloud Tasks
     deliveries/{id}     one per message sent to a buyer: `{orderId}~{key}~{channel}`
-    orders/{id}         only `secretId` and the `qrCodeUrl` fields, each changed in a transaction
-                        so a concurrent refund, scan or second delivery is never overwritten
+    orders/{id}         only `secretId`, the `qrCodeUrl` fields and `printed`, each changed in a
+                        transaction or as a single field, so a concurrent refund, scan or second
+                        delivery is never overwritten
 
 A delivery record is claimed before its message is sent (create-if-absent, or a compare-and-set
 on a stale claim), which is what makes a task delivered twice send once.
@@ -133,23 +134,33 @@ class FirestoreDeliveryStore:
         record_reads(1)
         return secret
 
-    def save_qr_urls(self, order_id: str, order_url: str, item_urls: Mapping[str, str]) -> None:
-        """Set `qrCodeUrl` on the order and on the tickets/upgrades in `item_urls` (by `_id`),
-        leaving every other field of the order exactly as it is at commit time."""
+    def save_qr_urls(self, order_id: str, order_url: str | None, item_urls: Mapping[str, str]) -> None:
+        """Set `qrCodeUrl` on the order (unless `order_url` is None) and on the tickets/upgrades
+        in `item_urls` (by `_id`) that are still Active at commit time, leaving every other field
+        of the order exactly as it is: a refund committed meanwhile keeps its item untouched."""
         ref = self.orders.document(order_id)
 
         @firestore.transactional
         def attempt(transaction: firestore.Transaction) -> None:
             data = ref.get(transaction=transaction).to_dict() or {}
-            changes: dict[str, Any] = {"qrCodeUrl": order_url}
+            changes: dict[str, Any] = {} if order_url is None else {"qrCodeUrl": order_url}
             for field in ("tickets", "upgrades"):
                 items = [dict(item) for item in data.get(field) or []]
+                touched = False
                 for item in items:
-                    if item.get("_id") in item_urls:
+                    if item.get("_id") in item_urls and item.get("state", "Active") == "Active":
                         item["qrCodeUrl"] = item_urls[item["_id"]]
-                changes[field] = items
-            transaction.update(ref, changes)
+                        touched = True
+                if touched:
+                    changes[field] = items
+            if changes:
+                transaction.update(ref, changes)
 
         attempt(self.client.transaction())
         record_reads(1)
+        record_writes(1)
+
+    def mark_printed(self, order_id: str) -> None:
+        """`printed=true` (R-QR-8), a single-field write that cannot overwrite anything else."""
+        self.orders.document(order_id).update({"printed": True})
         record_writes(1)

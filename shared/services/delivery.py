@@ -52,6 +52,7 @@ from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_leve
 from shared.domain.phone_numbers import e164
 from shared.domain.ports import Repository
 from shared.domain.qr_images import qr_png
+from shared.domain.qr_plans import CodePlan, all_codes
 from shared.domain.refund_email import (
     REFUND_TEMPLATES,
     RefundTemplate,
@@ -106,7 +107,7 @@ class DeliveryRecords(Protocol):
     def finish(self, record_id: str, fields: dict[str, Any]) -> None: ...
     def release(self, record_id: str) -> None: ...
     def assign_secret_id(self, order_id: str, candidate: str) -> str: ...
-    def save_qr_urls(self, order_id: str, order_url: str, item_urls: dict[str, str]) -> None: ...
+    def save_qr_urls(self, order_id: str, order_url: str | None, item_urls: dict[str, str]) -> None: ...
 
 
 class RefundRecords(Protocol):
@@ -392,11 +393,15 @@ class DeliveryService:
 
     # --- QR codes (R-QR-1, R-QR-2) -------------------------------------------------------------
 
-    def issue_codes(self, order: Order, event: Event) -> Order:
-        """Sign the order's code and one per live ticket and upgrade, store their PNGs in the
-        private bucket and record signed URLs valid until the event ends (+ a margin). Safe to
-        repeat: the secretId is assigned once, signatures and images are deterministic, and
-        only the URLs (re-signed) change."""
+    def issue_codes(self, order: Order, event: Event, plan: CodePlan | None = None) -> Order:
+        """Sign the codes `plan` names (default: the order's and one per live ticket and
+        upgrade), store their PNGs in the private bucket and record signed URLs valid until the
+        event ends (+ a margin). Safe to repeat: the secretId is assigned once, signatures and
+        images are deterministic, and only the URLs (re-signed) change. An empty plan writes
+        nothing."""
+        plan = all_codes(order) if plan is None else plan
+        if plan.empty:
+            return order
         secret = order.secretId or self.records.assign_secret_id(order.id, new_secret_id())
         signer, images, now = self.signer(), self.images(), self.now()
         expires_at = max(event_ends_at(event), now) + URL_MARGIN
@@ -407,16 +412,12 @@ class DeliveryService:
             return images.signed_url(f"{folder}/{name}.png", expires_at, now)
 
         item_urls = {
-            t.id: store(f"ticket-{t.id}", TicketIdentity(event.id, secret, "ticket", t.id))
-            for t in order.tickets
-            if t.state == "Active"
+            t: store(f"ticket-{t}", TicketIdentity(event.id, secret, "ticket", t)) for t in plan.ticket_ids
         }
         item_urls |= {
-            u.id: store(f"upgrade-{u.id}", TicketIdentity(event.id, secret, "upgrade", u.id))
-            for u in order.upgrades
-            if u.state == "Active"
+            u: store(f"upgrade-{u}", TicketIdentity(event.id, secret, "upgrade", u)) for u in plan.upgrade_ids
         }
-        order_url = store("order", TicketIdentity(event.id, secret))
+        order_url = store("order", TicketIdentity(event.id, secret)) if plan.order_code else None
         self.records.save_qr_urls(order.id, order_url, item_urls)
         return self.orders.get(order.id) or order
 
