@@ -20,6 +20,16 @@ What is mirrored from Stripe:
 - `POST /v1/customers/{id}/sources` (source = a test token `tok_visa`..., or a created token,
   single use), `DELETE /v1/customers/{id}/sources/{card_id}`: only the customer's own card;
   the default source moves to the next card. Events customer.source.created / .deleted.
+- `POST /v1/payment_methods` with `payment_method` (and `customer`) under a Stripe-Account
+  header clones a platform card onto that connected account (Connect's "share payment methods
+  across accounts"): a new `pm_` owned by the connected account, same card (number, expiry,
+  fingerprint, billing details), attached to no customer. The source is looked up on the
+  platform; a card attached to a customer needs that customer's id, a wrong or missing one is
+  a 400; an unknown card or customer a 404. Without `payment_method` the request creates a
+  PaymentMethod as localstripe does.
+- `POST /v1/ephemeral_keys` (customer) needs a Stripe-Version header, like Stripe; the key
+  (`ephkey_...`, secret `ek_test_...`) expires after an hour. `DELETE /v1/ephemeral_keys/{id}`
+  expires it at once. The fake does not accept `ek_` secrets as API keys.
 - Everything is scoped to the account it was created on (Stripe-Account header), like the rest
   of the fake (_base.visible).
 """
@@ -34,15 +44,19 @@ from localstripe import resources
 from . import cards, events
 from ._base import (
     StripeObject,
+    current_account,
     expand_param,
     get,
+    get_raw,
     json_response,
     list_response,
     metadata_param,
     missing_parameter,
+    now,
     objects_of,
     random_id,
     read_params,
+    resource_missing,
     route,
     stripe_error,
     to_bool,
@@ -397,6 +411,116 @@ async def list_customer_payment_methods(request: web.Request) -> web.Response:
     return _list_of(f"/v1/customers/{customer.id}/payment_methods", customer, data)
 
 
+# --- PaymentMethods cloned onto a connected account ---------------------------------------------
+
+PM_CLONE_PARAMS = {"payment_method", "customer", "metadata"}
+
+
+def _platform_card(pm_id: Any) -> Any:
+    """The card to clone, looked up on the platform: the request runs as the connected account,
+    which cannot see it. Canonical `pm_card_*` ids are not stored cards and cannot be cloned."""
+    if isinstance(pm_id, str) and pm_id.startswith(("pm_", "card_")):
+        found = get_raw("card" if pm_id.startswith("card_") else "payment_method", pm_id)
+        on_platform = found is not None and getattr(found, "_stripe_account", None) is None
+        if on_platform and getattr(found, "type", "card") == "card":
+            return found
+    raise stripe_error(
+        404, f"No such PaymentMethod: '{pm_id}'", code="resource_missing", param="payment_method"
+    )
+
+
+def _platform_customer(customer_id: Any) -> str | None:
+    if customer_id in (None, ""):
+        return None
+    found = get_raw("customer", str(customer_id))
+    if found is None or getattr(found, "_stripe_account", None) is not None:
+        raise resource_missing("customer", str(customer_id), "customer")
+    return str(found.id)
+
+
+def _clone(data: dict[str, Any]) -> Any:
+    """Stripe's clone: a new PaymentMethod on the calling connected account with the same card,
+    attached to no customer there."""
+    unknown_parameters(set(data) - PM_CLONE_PARAMS)
+    if current_account() is None:
+        raise stripe_error(
+            400,
+            "A PaymentMethod can only be cloned onto a connected account: send the Stripe-Account header.",
+            param="payment_method",
+        )
+    source = _platform_card(data["payment_method"])
+    customer = _platform_customer(data.get("customer"))
+    owner = getattr(source, "customer", None)
+    if owner and customer is None:
+        raise missing_parameter("customer")
+    if customer is not None and owner != customer:
+        raise stripe_error(
+            400,
+            f"The customer {customer} does not have a payment method with the ID {source.id}. "
+            "The payment method must be attached to the customer.",
+            param="payment_method",
+        )
+    details = cards.payment_method_details(source)["card"]
+    clone = resources.PaymentMethod(
+        type="card",
+        card={"number": cards.card_number(source), "exp_month": str(details["exp_month"]),
+              "exp_year": str(details["exp_year"]), "cvc": "123"},
+        billing_details=dict(getattr(source, "billing_details", None) or {}),
+        metadata=metadata_param(data.get("metadata")),
+    )  # fmt: skip
+    clone.card.update(brand=details["brand"], country=details["country"], display_brand=details["brand"])
+    return clone
+
+
+async def create_payment_method(request: web.Request) -> web.Response:
+    data = await read_params(request)
+    expand = expand_param(data)
+    if data.get("payment_method"):
+        return json_response(render_payment_method(_clone(data)))
+    # A new card (Stripe.js's createPaymentMethod with raw test details): localstripe's own rules.
+    return json_response(resources.PaymentMethod._api_create(**data)._export(expand=expand))
+
+
+# --- ephemeral keys -------------------------------------------------------------------------------
+
+EPHEMERAL_KEY_SECONDS = 3600
+
+
+class EphemeralKey(StripeObject):
+    object = "ephemeral_key"
+    _id_prefix = "ephkey_"
+
+    def __init__(self, customer: str) -> None:
+        super().__init__(id=random_id("ephkey_", 24))
+        self.associated_objects = [{"id": customer, "type": "customer"}]
+        self.expires = self.created + EPHEMERAL_KEY_SECONDS
+        self.secret = "ek_test_" + random_id("", 64)
+
+
+async def create_ephemeral_key(request: web.Request) -> web.Response:
+    data = await read_params(request)
+    data.pop("expand", None)
+    unknown_parameters(set(data) - {"customer", "issuing_card", "nonce", "verification_session"})
+    if not request.headers.get("Stripe-Version"):
+        raise stripe_error(400, "Stripe-Version header is required to create an ephemeral key.")
+    if set(data) - {"customer"}:
+        raise stripe_error(
+            400, "Only customer ephemeral keys are supported by the local fake.", param=sorted(data)[0]
+        )
+    if not data.get("customer"):
+        raise missing_parameter("customer")
+    customer = get("customer", data["customer"], param="customer")  # 404 unless on this account
+    return json_response(EphemeralKey(str(customer.id))._export())
+
+
+async def delete_ephemeral_key(request: web.Request) -> web.Response:
+    key: EphemeralKey = get("ephemeral_key", request.match_info["id"], param="key")
+    key.expires = now()
+    body = key._export()
+    body.pop("secret", None)
+    return json_response(body)
+
+
 # --- legacy sources ------------------------------------------------------------------------------
 
 
@@ -447,6 +571,7 @@ def routes() -> None:
     route("GET", "/v1/setup_intents/{id}", retrieve_setup_intent)
     route("POST", "/v1/setup_intents/{id}/confirm", confirm_setup_intent)
     route("POST", "/v1/setup_intents/{id}/cancel", cancel_setup_intent)
+    route("POST", "/v1/payment_methods", create_payment_method)
     route("GET", "/v1/payment_methods", list_payment_methods)
     route("GET", "/v1/payment_methods/{id}", retrieve_payment_method)
     route("POST", "/v1/payment_methods/{id}/attach", attach_payment_method)
@@ -454,6 +579,8 @@ def routes() -> None:
     route("GET", "/v1/customers/{id}/payment_methods", list_customer_payment_methods)
     route("POST", "/v1/customers/{id}/sources", add_source)
     route("DELETE", "/v1/customers/{id}/sources/{source_id}", delete_source)
+    route("POST", "/v1/ephemeral_keys", create_ephemeral_key)
+    route("DELETE", "/v1/ephemeral_keys/{id}", delete_ephemeral_key)
 
 
-__all__ = ["SetupIntent", "render_payment_method", "routes"]
+__all__ = ["EphemeralKey", "SetupIntent", "render_payment_method", "routes"]
