@@ -25,6 +25,10 @@ from shared.settings import Settings
 log = logging.getLogger("sellout.stripe")
 
 PAYMENTS_UNAVAILABLE = "The payment service is unavailable. Please try again."
+# Stripe renders what an ephemeral key reads with the API version it was created for, which must
+# be the version of the client SDK that uses the key (the purchase portal's): bump it together
+# with the portal's Stripe SDK, not with stripe-python.
+EPHEMERAL_KEY_API_VERSION = "2020-08-27"
 
 
 def stripe_error(error: stripe.StripeError, what: str) -> DomainError:
@@ -131,6 +135,35 @@ class StripeSavedCards:
             self.client.v1.payment_methods.detach(payment_method_id)
         except stripe.StripeError as error:
             raise stripe_error(error, "Card") from None
+
+    def clone_to_account(
+        self, payment_method_id: str, customer_id: str, account: str, idempotency_key: str
+    ) -> str:
+        """Share a platform card with a connected account for one direct charge there (SPEC
+        R-PAY-2.1): Stripe makes a new PaymentMethod on `account`, attached to no customer.
+        Returns its id. `idempotency_key` makes a retried checkout get the same clone."""
+        params: Any = {"payment_method": payment_method_id}
+        if customer_id:
+            params["customer"] = customer_id
+        try:
+            clone = self.client.v1.payment_methods.create(
+                params=params, options={"stripe_account": account, "idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as error:
+            raise stripe_error(error, "Card") from None
+        return str(clone.id)
+
+    def ephemeral_key(self, customer_id: str, idempotency_key: str) -> str:
+        """The secret of a short-lived key that lets the client read and manage this one
+        Customer's cards with the publishable key (SPEC R-PAY-2.2)."""
+        try:
+            key = self.client.v1.ephemeral_keys.create(
+                params={"customer": customer_id},
+                options={"stripe_version": EPHEMERAL_KEY_API_VERSION, "idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            raise stripe_error(error, "Customer") from None
+        return str(key.secret)
 
     def cards(self, customer_id: str) -> list[SavedCard]:
         """The customer's cards, PaymentMethods and legacy sources alike (Stripe lists both)."""

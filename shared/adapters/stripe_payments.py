@@ -82,9 +82,12 @@ class StripePayments:
         description: str,
         metadata: dict[str, str],
         idempotency_key: str,
+        payment_method: str | None = None,
     ) -> IntentState:
         """An uncaptured card PaymentIntent on `account` (manual capture: we capture only after
-        the order is safely recorded, and cancel instead of refunding when it cannot be)."""
+        the order is safely recorded, and cancel instead of refunding when it cannot be).
+        `payment_method`, a card on that account (a saved card's clone), lets the client confirm
+        the intent without collecting the card again."""
         params: Any = {
             "amount": amount,
             "currency": "usd",
@@ -95,6 +98,8 @@ class StripePayments:
         }
         if application_fee:
             params["application_fee_amount"] = application_fee
+        if payment_method:
+            params["payment_method"] = payment_method
         try:
             intent = self.client.v1.payment_intents.create(
                 params=params, options={"stripe_account": account, "idempotency_key": idempotency_key}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.models import Organization
+from shared.domain.permissions import Principal, customer_orgs_of_staff
 from shared.errors import DomainError, ErrorCode
 
 FILL_ORG_ADDRESS = (
@@ -90,6 +91,21 @@ def owned_by(card: SavedCard, customer_id: str) -> bool:
     """A card is the caller's only when attached to the caller's own Customer. Anything else is
     answered as if it did not exist, so a guessed id reveals nothing about another user's card."""
     return bool(customer_id) and card.customer == customer_id
+
+
+def may_pay_with_saved_card_of(
+    caller: Principal, buyer_user_id: str, buyer_org_ids: list[str], org_id: str
+) -> bool:
+    """Whose saved card may pay a checkout of `org_id` (R-PAY-2.1): the buyer's own, always; a
+    customer's, only for a box-office sale by BOX_OFFICE+ staff of that org to a customer who
+    bought from it before — the same staff who may see that customer's card summaries (SPEC 4.7),
+    so a clerk can charge only a card the clerk was allowed to pick. An anonymous sale has no
+    customer, hence no saved card."""
+    if not buyer_user_id:
+        return False
+    if buyer_user_id == caller.user_id:
+        return True
+    return org_id in customer_orgs_of_staff(caller, buyer_org_ids)
 
 
 def location_address(org: Organization) -> LocationAddress:

@@ -2,11 +2,12 @@
 
 Card orders: `start_card_payment` validates and prices the cart, holds its stock in a
 reservation (15 minutes, released by a Cloud Task), and opens an uncaptured PaymentIntent on the
-organization's account. Once the buyer has paid, `complete_card_payment` — called by the
-client's createOrder or by Stripe's webhook, whichever comes first — re-checks the intent,
-captures it and writes the order. Box-office cash/check, complimentary and RSVP orders take
-their stock and write the order in one step. Every path is idempotent: a retried request, a
-duplicated webhook or task returns the same order and never charges or takes stock twice.
+organization's account (with a saved card's clone on that account when the buyer picked one).
+Once the buyer has paid, `complete_card_payment` — called by the client's createOrder or by
+Stripe's webhook, whichever comes first — re-checks the intent, captures it and writes the order.
+Box-office cash/check, complimentary and RSVP orders take their stock and write the order in one
+step. Every path is idempotent: a retried request, a duplicated webhook or task returns the same
+order and never charges or takes stock twice.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from shared.domain import inventory, promotions, seating
 from shared.domain.models import Event, Fee, Order, Organization, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
+from shared.domain.payment_methods import SavedCard
 from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
 from shared.domain.promotions import DISCOUNT_TYPES, ORDER_PROMOTION_TYPES
 from shared.domain.reservations import (
@@ -45,6 +47,7 @@ class Payments(Protocol):
         description: str,
         metadata: dict[str, str],
         idempotency_key: str,
+        payment_method: str | None = None,
     ) -> Any: ...
     def retrieve(self, account: str, intent_id: str) -> Any: ...
     def capture(self, account: str, intent_id: str, idempotency_key: str) -> Any: ...
@@ -69,6 +72,30 @@ class NoSeats:
         return None
 
     def release_or_retry(self, *_: Any, **__: Any) -> None:
+        return None
+
+
+class CheckoutCards(Protocol):
+    """Saved cards at checkout (shared.services.saved_cards): whose card may pay, its clone on the
+    org's connected account, and the buyer's ephemeral key."""
+
+    def checkout_card(
+        self, caller: Principal, payment_method_id: str, *, buyer_user_id: str, org_id: str
+    ) -> SavedCard: ...
+    def clone_to_account(self, card: SavedCard, account: str, idempotency_key: str) -> str: ...
+    def ephemeral_key(self, caller: Principal, buyer_user_id: str, idempotency_key: str) -> str | None: ...
+
+
+class NoSavedCards:
+    """No saved cards wired (tests of plain card checkout): a named card cannot be found."""
+
+    def checkout_card(self, *_: Any, **__: Any) -> SavedCard:
+        raise not_found("Card")
+
+    def clone_to_account(self, *_: Any, **__: Any) -> str:
+        raise not_found("Card")
+
+    def ephemeral_key(self, *_: Any, **__: Any) -> str | None:
         return None
 
 
@@ -127,6 +154,7 @@ class CheckoutService:
         hold_seconds: int = HOLD_SECONDS,
         on_order_created: Callable[[Order], None] = lambda order: None,
         seats: SeatBooking | None = None,
+        cards: CheckoutCards | None = None,
     ) -> None:
         self.store = store
         self.checkout = store.checkout
@@ -139,6 +167,7 @@ class CheckoutService:
         # order runs them again: a retried request or webhook heals a reaction that failed.
         self.on_order_created = on_order_created
         self.seats: SeatBooking = seats or NoSeats()
+        self.cards: CheckoutCards = cards or NoSavedCards()
 
     # --- shared steps -------------------------------------------------------------------------
 
@@ -208,7 +237,12 @@ class CheckoutService:
     def start_card_payment(
         self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
     ) -> dict[str, str | None]:
-        """createOrderPaymentIntent (R-PAY-2): hold the stock, then open the PaymentIntent."""
+        """createOrderPaymentIntent (R-PAY-2): hold the stock, then open the PaymentIntent.
+
+        With `paymentMethodId` the buyer pays with a saved card (a platform PaymentMethod): it is
+        checked to be the buyer's (`CheckoutCards.checkout_card`) before any stock is held, then
+        cloned onto the org's connected account — keyed by the reservation, so a retried request
+        reuses the clone — and the intent is opened with the clone, ready to confirm."""
         caller = require_user(principal)
         channel = str(params.get("channel") or "Online")
         if stale := str(params.get("stalePaymentIntentId") or ""):
@@ -218,13 +252,23 @@ class CheckoutService:
         existing = self.checkout.reservation(reservation_id)
         if existing and existing[0].paymentIntentId and existing[0].state == "held":
             intent = self.payments.retrieve(existing[0].stripeAccount, existing[0].paymentIntentId)
-            return {"paymentIntentId": intent.id, "clientSecret": intent.client_secret, "ephemeralKey": None}
+            return self._started(caller, existing[0].order.userId, reservation_id, intent)
         event, priced = self._price(caller, params, channel, ip, order_id=derived_id("o", reservation_id))
         if priced.total == 0:  # nothing to charge: the client creates the order with method None
             return {"paymentIntentId": None, "clientSecret": None, "ephemeralKey": None}
         org = self._organization(event.orgId)
         if not org.stripeId:
             raise DomainError(ErrorCode.CONFLICT, "This organization cannot take card payments yet.")
+        clone = None
+        if card_id := str(params.get("paymentMethodId") or "").strip():
+            card = self.cards.checkout_card(
+                caller, card_id, buyer_user_id=priced.order.userId, org_id=event.orgId
+            )
+            # Cloned before the stock is held: a refused clone (revoked account, card gone) leaves
+            # nothing to release. A clone never used is harmless: it can charge nothing by itself.
+            clone = self.cards.clone_to_account(
+                card, org.stripeId, idempotency_key=f"clone-{reservation_id}-{card.id}"
+            )
         now = int(self.clock())
         reservation = Reservation(
             _id=reservation_id,
@@ -269,12 +313,33 @@ class CheckoutService:
                     "userId": caller.user_id,
                 },
                 idempotency_key=f"pi-{reservation.id}",
+                payment_method=clone,
             )
         except DomainError:
             self._release_quietly(reservation.id)
             raise
         self.checkout.set_payment_intent(reservation.id, intent.id, org.stripeId)
-        return {"paymentIntentId": intent.id, "clientSecret": intent.client_secret, "ephemeralKey": None}
+        return self._started(caller, priced.order.userId, reservation.id, intent)
+
+    def _started(
+        self, caller: Principal, buyer_user_id: str, reservation_id: str, intent: Any
+    ) -> dict[str, str | None]:
+        """CreateOrderPaymentIntentResponse. The ephemeral key (R-PAY-2.2) comes with every card
+        checkout of a buyer who has a Customer, saved card or not: the portal's payment step reads
+        and manages the buyer's saved cards with it (offering them, saving a new one) before the
+        buyer has picked one, and SPEC R-PAY-2 makes one on every call. Keyed by the
+        reservation, so a retried request gets the same key. A key Stripe will not make costs
+        the buyer only the saved-card list, never the payment: it is left null and logged."""
+        try:
+            ephemeral_key = self.cards.ephemeral_key(caller, buyer_user_id, f"ek-{reservation_id}")
+        except DomainError as error:
+            log.warning("no ephemeral key", extra={"reservationId": reservation_id, "code": str(error.code)})
+            ephemeral_key = None
+        return {
+            "paymentIntentId": intent.id,
+            "clientSecret": intent.client_secret,
+            "ephemeralKey": ephemeral_key,
+        }
 
     def complete_card_payment(
         self, principal: Principal | None, intent_id: str, hold_token: str = ""

@@ -7,6 +7,10 @@ idempotent per user, so two first requests racing end with one Customer).
 Every operation works on the caller's own Customer only. A PaymentMethod or source id that is
 not attached to it is answered NOT_FOUND, exactly as an id that does not exist: a guessed or
 leaked id neither reveals nor touches another user's card.
+
+At checkout (R-PAY-2 steps 1-2) a saved card pays through a clone on the organization's
+connected account; whose card may pay is `may_pay_with_saved_card_of`. The buyer also gets an
+ephemeral key for their own Customer.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any, Protocol
 
 from shared.domain.identity import IdentityService
 from shared.domain.models import UserProfile
-from shared.domain.payment_methods import SavedCard, card_view, owned_by
+from shared.domain.payment_methods import SavedCard, card_view, may_pay_with_saved_card_of, owned_by
 from shared.domain.permissions import Principal, customer_orgs_of_staff, permission_denied, require_user
 from shared.domain.ports import Repository
 from shared.errors import DomainError, ErrorCode, not_found
@@ -43,6 +47,18 @@ class CardGateway(Protocol):
     def add_source(self, customer_id: str, token: str) -> SavedCard: ...
 
     def delete_source(self, customer_id: str, source_id: str) -> None: ...
+
+    def clone_to_account(
+        self, payment_method_id: str, customer_id: str, account: str, idempotency_key: str
+    ) -> str: ...
+
+    def ephemeral_key(self, customer_id: str, idempotency_key: str) -> str: ...
+
+
+# Saved cards that can pay a direct charge through a clone: PaymentMethods and legacy card
+# sources (the PaymentMethods API takes a `card_` id as a card); never other source kinds.
+CLONABLE_PREFIXES = ("pm_", "card_")
+NOT_THIS_ORGS_CUSTOMER = "You may only charge the saved cards of this organization's customers."
 
 
 def card_not_found() -> DomainError:
@@ -146,6 +162,42 @@ class SavedCardService:
         customer_id = self._ensure_customer(caller)
         self.cards.add_source(customer_id, token)
         return self._customer_view(customer_id)
+
+    # --- checkout (R-PAY-2 steps 1-2) ---------------------------------------------------------------
+
+    def checkout_card(
+        self, caller: Principal, payment_method_id: str, *, buyer_user_id: str, org_id: str
+    ) -> SavedCard:
+        """The saved card that is to pay a checkout of `org_id` for `buyer_user_id`: a card on the
+        buyer's own platform Customer. A buyer naming a card not on their Customer gets NOT_FOUND
+        (as for any card id: it reveals nothing); staff who may not charge this buyer's cards get
+        FORBIDDEN. Nothing is created here: no Customer for a buyer who has none."""
+        profile = self.profiles.get(buyer_user_id) if buyer_user_id else None
+        org_ids = list(profile.orgIds) if profile else []
+        if not may_pay_with_saved_card_of(caller, buyer_user_id, org_ids, org_id):
+            if buyer_user_id and buyer_user_id != caller.user_id:
+                raise DomainError(ErrorCode.FORBIDDEN, NOT_THIS_ORGS_CUSTOMER)
+            raise card_not_found()
+        customer_id = profile.stripeCustomerId if profile else ""
+        if not customer_id or not (payment_method_id or "").strip().startswith(CLONABLE_PREFIXES):
+            raise card_not_found()
+        return self._own_card(customer_id, payment_method_id)
+
+    def clone_to_account(self, card: SavedCard, account: str, idempotency_key: str) -> str:
+        """The card's clone on the org's connected account, where the direct charge is made."""
+        return self.cards.clone_to_account(card.id, card.customer, account, idempotency_key)
+
+    def ephemeral_key(self, caller: Principal, buyer_user_id: str, idempotency_key: str) -> str | None:
+        """An ephemeral key for the caller's own Customer when the caller is the buyer and has
+        one; None otherwise. Never for a clerk selling to someone else: the key gives whoever holds
+        it the run of that Customer's cards (list, attach, detach), far beyond the summaries staff
+        may see. And no Customer is created at checkout for it (R-USR-2 creates it)."""
+        if buyer_user_id != caller.user_id:
+            return None
+        profile = self.profiles.get(caller.user_id)
+        if profile is None or not profile.stripeCustomerId:
+            return None
+        return self.cards.ephemeral_key(profile.stripeCustomerId, idempotency_key)
 
     # --- UserProfile.stripeCustomer ------------------------------------------------------------
 
