@@ -44,6 +44,8 @@ from shared.services.geolocation import GeolocationService
 from shared.services.mailer import FallbackMailer
 from shared.services.orders import OrderService
 from shared.services.orders_backfill import ChargeBackfillService
+from shared.services.printing import BreakApartService
+from shared.services.public_events import PublicEventService
 from shared.services.refunds import RefundService
 from shared.services.reports import ReportService
 from shared.services.roles import RoleService
@@ -135,6 +137,7 @@ class Services:
             self.fees.event_fees,
             on_order_created=self.order_created,
             seats=self.seating,
+            cards=self.saved_cards,
         )
 
     def order_created(self, order: Order) -> None:
@@ -297,6 +300,19 @@ class Services:
             images=_once(images), signer=_once(signer), mailer=_once(mailer), texts=_once(texts),
             email_from=settings.email_from, refund_records=self.refund_store,
         )  # fmt: skip
+
+    @cached_property
+    def printing(self) -> BreakApartService:
+        """Break-apart printing (R-QR-8) on delivery's code issuing."""
+        return BreakApartService(
+            orders=self.order_store, events=self.store.events, issue_codes=self.delivery.issue_codes,
+            records=self.task_records,
+        )  # fmt: skip
+
+    @cached_property
+    def public_events(self) -> PublicEventService:
+        """The public website feeds (SPEC 4.8): eventsList / eventsDetails, getEventList / getEventDetail."""
+        return PublicEventService(self.store.events, live=self.events.live)
 
     @cached_property
     def waitlist(self) -> WaitListService:

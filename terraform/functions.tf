@@ -13,11 +13,13 @@ locals {
     graphql = {
       description = "GraphQL API of Backstage and the purchase portal; verifies Firebase ID tokens itself."
       public      = true
-      secrets     = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY"]
-      roles       = ["roles/datastore.user", "roles/firebaseauth.admin"] # staff claims, revocation
+      # TICKET_SIGNING_KEY: scanOrder verifies QR codes, break-apart printing (R-QR-8) signs them.
+      secrets = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY", "TICKET_SIGNING_KEY"]
+      roles   = ["roles/datastore.user", "roles/firebaseauth.admin"] # staff claims, revocation
       bucket_roles = {
-        uploads = "roles/storage.objectAdmin", tickets = "roles/storage.objectViewer",
-        reports = "roles/storage.objectAdmin", # CSV exports, written then handed out signed
+        # uploads: posters; tickets: break-apart QR images; reports: CSV exports, handed out signed
+        uploads = "roles/storage.objectAdmin", tickets = "roles/storage.objectAdmin",
+        reports = "roles/storage.objectAdmin",
       }
       enqueues      = ["delivery", "refunds", "webflow"]
       signs_urls    = true # poster uploads, ticket downloads, report downloads

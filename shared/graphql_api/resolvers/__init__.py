@@ -16,6 +16,8 @@ from shared.graphql_api.resolvers import (
     orders_backfill,
     orders_read,
     payments,
+    printing,
+    public_feeds,
     refunds,
     reports,
     roles,
@@ -29,6 +31,6 @@ from shared.graphql_api.roots import mutation, query
 
 MODULES = (
     accounts, analytics, catalog, delivery, events, fees, orders, orders_backfill, orders_read, payments,
-    refunds, reports, roles, seating, unavailable, uploads, waitlist, webflow,
+    printing, public_feeds, refunds, reports, roles, seating, unavailable, uploads, waitlist, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

@@ -1,8 +1,8 @@
 """Root fields of the client contract whose features this backend does not serve yet (SPEC tier 2
-and 3: seasons, sales-report subscriptions, break-apart printing, secondary e-mails and e-mail
-verification, the public event feeds, member-id restrictions). Each answers a clear error with a
-stable code instead of a silent null, and a test keeps this list exact, so it shrinks as
-features land. Fields the SPEC defines as "null at the root" are real resolvers here too."""
+and 3: seasons (and their break-apart), sales-report subscriptions, secondary e-mails and e-mail
+verification, member-id restrictions). Each answers a clear error with a stable code instead of a
+silent null, and a test keeps this list exact, so it shrinks as features land. Fields the SPEC
+defines as "null at the root" are real resolvers here too."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from shared.graphql_api.roots import mutation, query
 
 NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
     "Query": (
-        "eventsList",
-        "eventsDetails",
         "seasonFees",
         "season",
         "seasons",
@@ -32,9 +30,6 @@ NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
     "Mutation": (
         "salesReport",
         "deleteSubscription",
-        "breakApartOrder",
-        "multipleBreakApartOrder",
-        "batchPrintBreakApartOrder",
         "createSeason",
         "updateSeason",
         "publishSeason",
