@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from shared.domain import waitlist as rules
 from shared.domain.delivery_schedule import is_due
@@ -34,9 +34,10 @@ from shared.domain.models import Event, Organization, Venue, WaitListEntry
 from shared.domain.permissions import ADMIN, SCANNER, Principal, require_level, require_user
 from shared.domain.ports import Repository
 from shared.domain.reports import Report
-from shared.domain.tasks import Delivery, Task
+from shared.domain.tasks import Task
 from shared.domain.ticket_email import brand_of, format_date, format_time, show_context, venue_timezone
 from shared.errors import DomainError, ErrorCode, invalid, not_found
+from shared.services.claimed_mail import ClaimedMail, DeliveryClaims
 from shared.services.mailer import Email, EmailRenderer, FallbackMailer
 from shared.services.scheduled_tasks import ScheduledTasks, TaskQueue, TaskRoute
 
@@ -47,10 +48,7 @@ EMAIL_FUNCTION = "send-email"
 EMAIL_PATH = "/tasks/wait-list-email"
 NOTIFY_ME_ROUTE = TaskRoute(QUEUE, EMAIL_FUNCTION, name="notifyMe", path=EMAIL_PATH,
                             payload={"template": "notifyMe"})  # fmt: skip
-EMAIL_LEASE = 300  # longer than send-email's timeout, as for ticket e-mails
 SEARCH_RESULT_KEY = "_waitListSearch"
-
-ClaimOutcome = Literal["claimed", "done", "busy"]
 
 
 class WaitListRecords(Protocol):
@@ -58,13 +56,10 @@ class WaitListRecords(Protocol):
                   check: Callable[[Event, Sequence[WaitListEntry]], None]) -> None: ...  # fmt: skip
 
 
-class TaskRecords(Protocol):
+class TaskRecords(DeliveryClaims, Protocol):
     def create_task(self, task: Task) -> bool: ...
     def task(self, task_id: str) -> Task | None: ...
     def update_task(self, task_id: str, fields: dict[str, Any]) -> None: ...
-    def claim(self, record_id: str, record: Delivery, *, lease: int, retry_stale: bool) -> ClaimOutcome: ...
-    def finish(self, record_id: str, fields: dict[str, Any]) -> None: ...
-    def release(self, record_id: str) -> None: ...
 
 
 ReportStore = Callable[[str, str, Report], dict[str, Any]]
@@ -257,22 +252,9 @@ class WaitListService:
     def _send(self, key: str, template: rules.EmailTemplate, to: str, name: str, event: Event) -> str:
         if not to:
             return "no e-mail address"
-        record_id = f"{key}~email"
-        claim = Delivery(orderId="", channel="email", key=key, template=template, status="sending",
-                         claimedAt=self.now())  # fmt: skip
-        outcome = self.records.claim(record_id, claim, lease=EMAIL_LEASE, retry_stale=True)
-        if outcome == "done":
-            return "already sent"
-        if outcome == "busy":
-            raise DomainError(ErrorCode.BUSY, "This e-mail is being sent.")
-        try:
-            sent = self.mailer().send(self._compose(template, event, to, name))
-        except Exception:
-            self.records.release(record_id)  # nothing left the building: a retry may send it
-            raise
-        done = {"status": "sent", "provider": sent.provider, "providerMessageId": sent.message_id}
-        self.records.finish(record_id, {**done, "sentAt": self.now()})
-        return f"sent via {sent.provider}"
+        return ClaimedMail(self.records, self.mailer, self.clock).send(
+            key, template, lambda: self._compose(template, event, to, name)
+        )
 
     def _compose(self, template: rules.EmailTemplate, event: Event, to: str, name: str) -> Email:
         venue = self.venues.get(event.venueId) if event.venueId else None
