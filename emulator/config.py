@@ -138,6 +138,8 @@ def local_environment() -> dict[str, str]:
         "STRIPE_API_BASE": STRIPE_URL,
         "SENDGRID_API_HOST": SAAS_URL,
         "EMAIL_FROM": "tickets@sellout.local",
+        # Where Backstage's dev server listens: account e-mails link to its /account pages.
+        "BACKSTAGE_URL": "http://localhost:3000",
         "PLIVO_AUTH_ID": PLIVO_AUTH_ID,
         "PLIVO_API_BASE": f"{SAAS_URL}/v1/Account",
         "SMS_FROM_NUMBER": "+15555550100",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from shared.adapters.charge_backfill_store import FirestoreChargeBackfillStore
 from shared.adapters.delivery_store import FirestoreDeliveryStore
+from shared.adapters.email_verification_store import FirestoreEmailVerifications
 from shared.adapters.event_store import FirestoreEventWriter
 from shared.adapters.fee_store import FirestoreFeeWriter
 from shared.adapters.firebase_auth import FirebaseAuthenticator
@@ -33,6 +34,7 @@ from shared.domain.identity import IdentityService
 from shared.domain.models import Order
 from shared.domain.seating import Seating
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
+from shared.services.account_emails import AccountEmailService
 from shared.services.accounts import AccountService
 from shared.services.analytics import AnalyticsService
 from shared.services.catalog import CatalogService
@@ -102,11 +104,12 @@ class Services:
         return AccountService(
             self.store, self.fees, self.stripe, self.authenticator, self.settings,
             on_org_updated=lambda org_id: self.entity_updated(org_id, "ORGANIZATION", org_id),
+            emails=self.account_emails,
         )  # fmt: skip
 
     @cached_property
     def roles(self) -> RoleService:
-        return RoleService(self.store)
+        return RoleService(self.store, on_created=self.account_emails.queue_invitation)
 
     @cached_property
     def saved_cards(self) -> SavedCardService:
@@ -268,6 +271,31 @@ class Services:
         return ScanService(self.store, self.order_store, keys)
 
     @cached_property
+    def mailer(self) -> Callable[[], FallbackMailer]:
+        """SendGrid with SES as fallback, built when a mail is first sent: only send-email sends
+        (and holds the keys), and the SDKs would add to every function's cold start."""
+        settings = self.settings
+
+        def build() -> FallbackMailer:
+            from shared.adapters.sendgrid_mail import SendGridMail
+            from shared.adapters.ses_mail import SesMail
+
+            return FallbackMailer(SendGridMail(settings), SesMail(settings))
+
+        return _once(build)
+
+    @cached_property
+    def account_emails(self) -> AccountEmailService:
+        store = self.store
+        return AccountEmailService(
+            users=store.users, profiles=store.user_profiles, roles=store.roles,
+            organizations=store.organizations,
+            verifications=FirestoreEmailVerifications(store.client), claims=self.task_records,
+            tasks=self.task_queue, directory=self.authenticator, mailer=self.mailer,
+            email_from=self.settings.email_from, backstage_url=self.settings.backstage_url,
+        )  # fmt: skip
+
+    @cached_property
     def delivery(self) -> DeliveryService:
         # Provider adapters are imported when first used: SendGrid, Plivo, boto3, Cloud Storage
         # and the QR renderer would otherwise add to every function's cold start.
@@ -281,12 +309,6 @@ class Services:
         def signer() -> TicketSigner:
             return TicketSigner(private_key_from_setting(settings.ticket_signing_key.get_secret_value()))
 
-        def mailer() -> FallbackMailer:
-            from shared.adapters.sendgrid_mail import SendGridMail
-            from shared.adapters.ses_mail import SesMail
-
-            return FallbackMailer(SendGridMail(settings), SesMail(settings))
-
         def texts() -> TextSender:
             from shared.adapters.plivo_sms import PlivoSms
 
@@ -297,7 +319,7 @@ class Services:
             orders=store.orders, events=store.events, venues=store.venues,
             organizations=store.organizations, users=store.users,
             records=self.task_records, tasks=self.task_queue,
-            images=_once(images), signer=_once(signer), mailer=_once(mailer), texts=_once(texts),
+            images=_once(images), signer=_once(signer), mailer=self.mailer, texts=_once(texts),
             email_from=settings.email_from, refund_records=self.refund_store,
         )  # fmt: skip
 
@@ -317,19 +339,11 @@ class Services:
     @cached_property
     def waitlist(self) -> WaitListService:
         settings = self.settings
-
-        def mailer() -> FallbackMailer:
-            # Imported when a mail is first sent: only send-email sends (and holds the keys).
-            from shared.adapters.sendgrid_mail import SendGridMail
-            from shared.adapters.ses_mail import SesMail
-
-            return FallbackMailer(SendGridMail(settings), SesMail(settings))
-
         store = self.store
         return WaitListService(
             events=store.events, venues=store.venues, organizations=store.organizations,
             wait_list=FirestoreWaitListStore(store.client), records=self.task_records,
-            tasks=self.task_queue, mailer=_once(mailer), email_from=settings.email_from,
+            tasks=self.task_queue, mailer=self.mailer, email_from=settings.email_from,
             portal_url=settings.purchase_portal_url, live_event=self.events.event,
             store_report=self.reports.store,
         )  # fmt: skip

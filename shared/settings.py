@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     ipgeo_access_key: SecretStr = Field(
         SecretStr(""), description="ipstack access key (buyer IP geolocation; empty = off)."
     )
+    backstage_url: str = Field(
+        "",
+        description="Base URL of Backstage; verification and invitation e-mails link to its "
+        "/account pages (empty = the verification mail shows the code instead of a link).",
+    )
     ipgeo_api_base: str | None = Field(
         None, description="URL of the IP-geolocation stand-in.", json_schema_extra=LOCAL_ONLY
     )

@@ -46,8 +46,10 @@ locals {
     GRAPHQL_MAX_COST      = tostring(var.graphql.max_cost)
     LOG_LEVEL             = var.log_level
 
-    # Notify-me e-mails link buyers to the event in the purchase portal.
+    # Notify-me e-mails link buyers to the event in the purchase portal; verification and
+    # invitation e-mails link to Backstage's account pages.
     PURCHASE_PORTAL_URL = var.platform.purchase_portal_url
+    BACKSTAGE_URL       = var.platform.backstage_url
   }
 }
 

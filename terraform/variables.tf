@@ -57,6 +57,7 @@ variable "platform" {
     stripe_client_id    = optional(string, "")
     stripe_redirect_url = optional(string, "")
     purchase_portal_url = optional(string, "")
+    backstage_url       = optional(string, "")
     webflow_site_id     = optional(string, "")
   })
   default = {}

@@ -8,6 +8,7 @@ from shared.adapters.task_queue import function_url
 from shared.bootstrap import services
 from shared.entrypoint import http_entry, json_response
 from shared.errors import invalid
+from shared.services.account_emails import EMAIL_PATH as ACCOUNT_PATH
 from shared.services.waitlist import EMAIL_PATH as WAIT_LIST_PATH
 
 
@@ -18,6 +19,10 @@ def handle(request: flask.Request) -> flask.Response:
     if request.path.rstrip("/") == WAIT_LIST_PATH:  # wait-list and notify-me mails (R-T3-3/4)
         verify_task_request(request, app.settings, function_url(app.settings, "send-email", WAIT_LIST_PATH))
         return json_response({"result": app.waitlist.run_email_task(request.get_json(silent=True) or {})})
+    if request.path.rstrip("/") == ACCOUNT_PATH:  # verification, invitation, password reset (SPEC 4.4)
+        verify_task_request(request, app.settings, function_url(app.settings, "send-email", ACCOUNT_PATH))
+        payload = request.get_json(silent=True) or {}
+        return json_response({"result": app.account_emails.run_email_task(payload)})
     verify_task_request(request, app.settings, function_url(app.settings, "send-email"))
     body = request.get_json(silent=True) or {}
     order_id, template, key = (str(body.get(name) or "") for name in ("orderId", "template", "key"))

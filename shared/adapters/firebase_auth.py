@@ -8,7 +8,9 @@ from typing import Any
 
 import firebase_admin
 from firebase_admin import auth
+from firebase_admin import exceptions as firebase_exceptions
 
+from shared.errors import DomainError, ErrorCode
 from shared.settings import Settings
 
 _init_lock = threading.Lock()
@@ -53,4 +55,20 @@ class FirebaseAuthenticator:
         return any(p.provider_id == "password" for p in user.provider_data)
 
     def update_user(self, uid: str, **fields: Any) -> None:
-        auth.update_user(uid, app=self.app, **fields)
+        try:
+            auth.update_user(uid, app=self.app, **fields)
+        except auth.EmailAlreadyExistsError:
+            raise DomainError(ErrorCode.CONFLICT, "An account with this e-mail already exists.") from None
+        except auth.PhoneNumberAlreadyExistsError:
+            message = "An account with this phone number already exists."
+            raise DomainError(ErrorCode.CONFLICT, message) from None
+        except firebase_exceptions.FirebaseError as error:
+            raise DomainError(ErrorCode.UPSTREAM_FAILED, "The sign-in service is unavailable.") from error
+
+    def password_reset_link(self, email: str) -> str:
+        """Firebase's password-reset link for the account signing in with `email`; "" when no
+        account does (the caller must not tell the difference to whoever asked)."""
+        try:
+            return str(auth.generate_password_reset_link(email, app=self.app))
+        except (auth.EmailNotFoundError, auth.UserNotFoundError):
+            return ""

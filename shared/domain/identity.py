@@ -108,6 +108,11 @@ class IdentityService:
 
     def _sync(self, user: User, phone: str, email: str) -> None:
         now = int(self.clock())
+        # A token issued before we changed the address (verifyUserEmail, an admin's correction,
+        # a secondary address made primary) still carries the replaced one for up to an hour:
+        # that is not a change made in the Firebase SDK, and syncing it would undo ours.
+        phone = "" if phone and phone == user.previousPhoneNumber else phone
+        email = "" if email and email == user.previousEmail else email
         user_changes: dict[str, Any] = {}
         if phone and phone != user.phoneNumber:
             user_changes |= {"previousPhoneNumber": user.phoneNumber, "phoneNumber": phone,

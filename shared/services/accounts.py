@@ -93,6 +93,23 @@ class PlatformFees(Protocol):
     def copy_platform_fees_to_org(self, org_id: str, user_id: str) -> Any: ...
 
 
+class AccountMail(Protocol):
+    """Account e-mails (shared.services.account_emails)."""
+
+    def queue_verification(self, user: User, email: str) -> None: ...
+    def readdress_roles(self, user_id: str, old: str, new: str) -> None: ...
+
+
+class NoAccountMail:
+    """No e-mails wired (unit tests of the account rules)."""
+
+    def queue_verification(self, user: User, email: str) -> None:
+        return None
+
+    def readdress_roles(self, user_id: str, old: str, new: str) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class Registration:
     registered: bool
@@ -138,8 +155,10 @@ class AccountService:
         *,
         clock: Callable[[], float] = time.time,
         on_org_updated: Callable[[str], object] = lambda org_id: None,
+        emails: AccountMail | None = None,
     ) -> None:
         self.store = store
+        self.emails = emails or NoAccountMail()
         self.on_org_updated = on_org_updated  # OrganizationUpdated (SPEC 5.21): Webflow re-push
         self.fees = fees
         self.stripe = stripe
@@ -282,8 +301,11 @@ class AccountService:
         if not email:
             raise invalid("Enter a valid e-mail address.", "newEmail")
         self._ensure_email_free(email, caller.user_id)
-        # The verification e-mail (sendUserEmailVerification, another issue) hooks in here.
-        return self._update_user(caller.user, {"emailWaitingForVerify": email})
+        if email == caller.user.email:
+            return caller.user
+        user = self._update_user(caller.user, {"emailWaitingForVerify": email})
+        self.emails.queue_verification(user, email)
+        return user
 
     def update_user_phone(self, principal: Principal | None, new_phone: str) -> User:
         """Records the new number; the Firebase SDK verifies it and the next token carries it."""
@@ -305,6 +327,68 @@ class AccountService:
         held = [r for r in caller.roles if r.orgId == org_id]
         role_name = max(held, key=lambda r: ROLE_LEVELS[r.role]).role if held else "SUPER_USER"
         return self._update_user(caller.user, {"orgContextId": org_id, "orgRole": role_name})
+
+    # --- secondary e-mails (R-USR-5) -----------------------------------------------------------
+
+    def _new_address(self, caller: Principal, raw: str | None) -> str:
+        email = normalize_email(raw, "email")
+        if not email:
+            raise invalid("Enter a valid e-mail address.", "email")
+        if email == caller.user.email or email in caller.user.secondaryEmails:
+            raise _conflict("This e-mail address is already on your account.")
+        self._ensure_email_free(email, caller.user_id)
+        return email
+
+    def add_secondary_email(self, principal: Principal | None, raw: str | None) -> User:
+        caller = require_user(principal)
+        email = self._new_address(caller, raw)
+        return self._update_user(caller.user, {"secondaryEmails": [*caller.user.secondaryEmails, email]})
+
+    def update_secondary_email(self, principal: Principal | None, raw: str | None) -> User:
+        """Backstage's account page has one secondary-address field: saving it replaces the
+        secondary addresses with this one."""
+        caller = require_user(principal)
+        email = normalize_email(raw, "email")
+        if caller.user.secondaryEmails == [email]:
+            return caller.user
+        if email != caller.user.email and email not in caller.user.secondaryEmails:
+            email = self._new_address(caller, email)
+        elif email == caller.user.email:
+            raise _conflict("This is already your primary e-mail address.")
+        return self._update_user(caller.user, {"secondaryEmails": [email]})
+
+    def delete_secondary_email(self, principal: Principal | None, raw: str | None) -> User:
+        caller = require_user(principal)
+        email = normalize_email(raw, "email")
+        if email not in caller.user.secondaryEmails:
+            raise not_found("Secondary e-mail")
+        remaining = [e for e in caller.user.secondaryEmails if e != email]
+        return self._update_user(caller.user, {"secondaryEmails": remaining})
+
+    def make_secondary_email_primary(self, principal: Principal | None, raw: str | None) -> User:
+        """Swap a secondary address with the primary one. A secondary address was typed in, never
+        proven, so the new primary waits for verification (a link is mailed to it); Firebase
+        learns it first, or the next sign-in would sync the old address back."""
+        caller = require_user(principal)
+        user = caller.user
+        email = normalize_email(raw, "email")
+        if email not in user.secondaryEmails:
+            raise not_found("Secondary e-mail")
+        self._ensure_email_free(email, user.id)
+        if user.firebaseUid:
+            self.directory.update_user(user.firebaseUid, email=email, email_verified=False)
+        others = [e for e in user.secondaryEmails if e != email]
+        changes: dict[str, Any] = {
+            "email": email, "previousEmail": user.email, "emailVerifiedAt": None,
+            "secondaryEmails": [*others, user.email] if user.email else others,
+        }  # fmt: skip
+        if user.emailWaitingForVerify == email:
+            changes["emailWaitingForVerify"] = ""
+        updated = self._update_user(user, changes)
+        self._mirror_to_profile(user.id, changes)
+        self.emails.readdress_roles(user.id, user.email, email)
+        self.emails.queue_verification(updated, email)
+        return updated
 
     # --- registration (SPEC 4.4, D-22) ---------------------------------------------------------
 
@@ -329,6 +413,8 @@ class AccountService:
         user = User(createdAt=int(self.clock()), email=email, phoneNumber=phone, **names)
         self.store.users.create(user)
         profile = self.store.user_profiles.save(IdentityService.profile_for(user))
+        if email:
+            self.emails.queue_verification(user, email)
         return Registration(True, False, profile)
 
     def _register_caller(
@@ -351,6 +437,10 @@ class AccountService:
         user = self._update_user(user, changes)
         profile = self._profile_of(user)
         self._mirror_to_profile(user.id, changes)
+        if waiting := changes.get("emailWaitingForVerify") or (
+            changes.get("email") and not user.emailVerifiedAt
+        ):
+            self.emails.queue_verification(user, str(waiting))
         profile = profile.model_copy(
             update={k: v for k, v in changes.items() if k in UserProfile.model_fields}
         )

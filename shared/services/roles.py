@@ -58,9 +58,15 @@ def _newest_first(roles: list[Role]) -> list[Role]:
 
 
 class RoleService:
-    def __init__(self, store: RoleStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: RoleStore,
+        clock: Callable[[], float] = time.time,
+        on_created: Callable[[Role], None] = lambda role: None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.on_created = on_created  # the inviteToOrganization e-mail (R-ROLE-1)
 
     def _get(self, role_id: str) -> Role:
         role = self.store.roles.get(role_id)
@@ -150,8 +156,9 @@ class RoleService:
             createdAt=int(self.clock()),
             createdBy=caller.user_id,
         )
-        # The inviteToOrganization e-mail (another issue) is sent here, unless the invitee created the org.
-        return self.store.roles.create(role)
+        created = self.store.roles.create(role)
+        self.on_created(created)
+        return created
 
     def _invitee(self, data: Mapping[str, Any]) -> tuple[User | None, str]:
         """The invited user (by id, else by verified primary e-mail) and the invite address."""

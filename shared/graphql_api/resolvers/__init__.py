@@ -6,6 +6,7 @@ from __future__ import annotations
 from ariadne import SchemaBindable
 
 from shared.graphql_api.resolvers import (
+    account_emails,
     accounts,
     analytics,
     catalog,
@@ -30,7 +31,8 @@ from shared.graphql_api.resolvers import (
 from shared.graphql_api.roots import mutation, query
 
 MODULES = (
-    accounts, analytics, catalog, delivery, events, fees, orders, orders_backfill, orders_read, payments,
-    printing, public_feeds, refunds, reports, roles, seating, unavailable, uploads, waitlist, webflow,
+    account_emails, accounts, analytics, catalog, delivery, events, fees, orders, orders_backfill,
+    orders_read, payments, printing, public_feeds, refunds, reports, roles, seating, unavailable, uploads,
+    waitlist, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]

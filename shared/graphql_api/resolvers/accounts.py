@@ -160,8 +160,9 @@ def resolve_replaced(_: None, info: GraphQLResolveInfo, **_kwargs: Any) -> Any:
 
 @mutation.field("forgotUserPassword")
 def resolve_forgot_user_password(_: None, info: GraphQLResolveInfo, email: str) -> bool:
-    # Always true: never reveal whether the address has an account. The optional Firebase
-    # password-reset-link e-mail (userResetPassword template) hooks in here (another issue).
+    # Always true: never reveal whether the address has an account. A Firebase reset link goes
+    # out by e-mail (userResetPassword) when one does.
+    ctx(info).services.account_emails.request_password_reset(email)
     return True
 
 

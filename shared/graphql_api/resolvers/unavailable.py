@@ -1,8 +1,8 @@
 """Root fields of the client contract whose features this backend does not serve yet (SPEC tier 2
-and 3: seasons (and their break-apart), sales-report subscriptions, secondary e-mails and e-mail
-verification, member-id restrictions). Each answers a clear error with a stable code instead of a
-silent null, and a test keeps this list exact, so it shrinks as features land. Fields the SPEC
-defines as "null at the root" are real resolvers here too."""
+and 3: seasons (and their break-apart), sales-report subscriptions, member-id restrictions). Each
+answers a clear error with a stable code instead of a silent null, and a test keeps this list
+exact, so it shrinks as features land. Fields the SPEC defines as "null at the root" are real
+resolvers here too."""
 
 from __future__ import annotations
 
@@ -38,12 +38,6 @@ NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
         "sendSeasonOrderReceiptEmail",
         "breakApartSeasonOrder",
         "multipleBreakApartSeasonOrder",
-        "addSecondaryEmail",
-        "deleteSecondaryEmail",
-        "updateSecondaryEmail",
-        "makeSecondaryEmailPrimary",
-        "sendUserEmailVerification",
-        "verifyUserEmail",
     ),
 }
 
