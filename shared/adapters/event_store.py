@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
@@ -21,29 +21,39 @@ from google.cloud import firestore
 from shared.adapters.inventory_store import FirestoreInventory, busy_error
 from shared.adapters.io_stats import record_reads, record_writes
 from shared.domain.inventory import Shard, initial_shards
-from shared.domain.models import Event
+from shared.domain.models import Event, TicketedListing
 from shared.errors import DomainError, ErrorCode
 
 EVENTS = "events"
+L = TypeVar("L", bound=TicketedListing)
 
 # Given the stored event and its shards: the event to store and the shards changed (None = no-op).
-HoldPlanner = Callable[[Event, list[Shard]], tuple[Event, list[Shard]] | None]
+HoldPlanner = Callable[[L, list[Shard]], tuple[L, list[Shard]] | None]
 
 
 def _shard(data: dict[str, Any]) -> Shard:
     return Shard(int(data["index"]), dict(data.get("capacity") or {}), dict(data.get("taken") or {}))
 
 
-class FirestoreEventWriter:
+class FirestoreEventWriter(Generic[L]):
+    """Events by default; seasons (SPEC 3.7) are the same writes on their own collection."""
+
     def __init__(
-        self, client: firestore.Client, inventory: FirestoreInventory, max_attempts: int = 20
+        self,
+        client: firestore.Client,
+        inventory: FirestoreInventory,
+        max_attempts: int = 20,
+        *,
+        collection: str = EVENTS,
+        model: type[L] = Event,  # type: ignore[assignment]  # the default pairs with EVENTS
     ) -> None:
         self.client = client
         self.inventory = inventory
-        self.events = client.collection(EVENTS)
+        self.events = client.collection(collection)
+        self.model = model
         self.max_attempts = max_attempts
 
-    def create(self, event: Event) -> Event:
+    def create(self, event: L) -> L:
         """The event document and its stock shards, all or nothing."""
         shards = initial_shards(event)
         event = event.model_copy(update={"inventoryShards": len(shards)})
@@ -57,14 +67,14 @@ class FirestoreEventWriter:
         record_writes(1 + len(shards))
         return event
 
-    def change_holds(self, event_id: str, plan: HoldPlanner) -> Event:
+    def change_holds(self, event_id: str, plan: HoldPlanner[L]) -> L:
         """Apply `plan` to the stored event and its shards atomically, retrying lost races."""
         for tries in range(self.max_attempts):
             snapshot = self.events.document(event_id).get()
             record_reads(1)
             if not snapshot.exists:
-                raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
-            event = Event.model_validate(snapshot.to_dict())
+                raise DomainError(ErrorCode.NOT_FOUND, f"{self.model.__name__} not found.")
+            event = self.model.model_validate(snapshot.to_dict())
             refs = [self.inventory.ref(event_id, i) for i in range(event.inventoryShards)]
             shard_snaps = [s for s in self.client.get_all(refs) if s.exists]
             record_reads(max(1, len(shard_snaps)))

@@ -4,9 +4,9 @@ hold's stock (R-EV-4/5). No I/O here; shared.services.events applies these."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.inventory import (
@@ -21,13 +21,15 @@ from shared.domain.inventory import (
     upgrade_key,
 )
 from shared.domain.listing import contains_text, criterion, matches
-from shared.domain.models import DEFAULT_TIMEZONE, Event, TicketHold, new_id
+from shared.domain.models import DEFAULT_TIMEZONE, Event, TicketedListing, TicketHold, new_id
 from shared.errors import DomainError, ErrorCode
+
+L = TypeVar("L", bound=TicketedListing)  # an Event or a Season: the rules are the same
 
 # --- R-EV-2 validation -------------------------------------------------------------------------
 
 
-def _schedule_problems(event: Event, prefix: str) -> list[str]:
+def _schedule_problems(event: TicketedListing, prefix: str) -> list[str]:
     """Order of the schedule's times. A time left at 0 is not set yet and is not compared."""
     problems: list[str] = []
 
@@ -63,13 +65,13 @@ def _schedule_problems(event: Event, prefix: str) -> list[str]:
     return problems
 
 
-def _ticket_type_problems(event: Event, prefix: str) -> list[str]:
+def _ticket_type_problems(event: TicketedListing, prefix: str) -> list[str]:
     problems: list[str] = []
     for i, ticket_type in enumerate(event.ticketTypes):
         where = f"{prefix}.ticketTypes.{i}"
         if ticket_type.totalQty < 1:
             problems.append(f"{where}.totalQty")
-        if event.isMultipleDays and not ticket_type.dayIds:
+        if event.multi_day and not ticket_type.dayIds:
             problems.append(f"{where}.dayIds")
         problems += [
             f"{where}.tiers.{j}.endsAt"
@@ -91,7 +93,7 @@ def _ticket_type_problems(event: Event, prefix: str) -> list[str]:
     return problems
 
 
-def _promotion_problems(event: Event, prefix: str) -> list[str]:
+def _promotion_problems(event: TicketedListing, prefix: str) -> list[str]:
     problems: list[str] = []
     type_ids = {t.id for t in event.ticketTypes}
     upgrade_ids = {u.id for u in event.upgrades}
@@ -119,7 +121,7 @@ def _promotion_problems(event: Event, prefix: str) -> list[str]:
     return problems
 
 
-def event_problems(event: Event, prefix: str = "event") -> list[str]:
+def event_problems(event: TicketedListing, prefix: str = "event") -> list[str]:
     """Input paths breaking R-EV-2 beyond what the model itself enforces (names, prices, enums,
     non-negative quantities, purchase limits ≥ 1 are checked when the model is built)."""
     problems = _ticket_type_problems(event, prefix) + _promotion_problems(event, prefix)
@@ -127,14 +129,14 @@ def event_problems(event: Event, prefix: str = "event") -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def validate_event(event: Event, prefix: str = "event") -> Event:
+def validate_event(event: L, prefix: str = "event") -> L:
     problems = event_problems(event, prefix)
     if problems:
         raise DomainError(ErrorCode.INVALID_INPUT, f"Please check {', '.join(problems)}.", problems)
     return event
 
 
-def stock_key_paths(event: Event, prefix: str = "event") -> dict[StockKey, str]:
+def stock_key_paths(event: TicketedListing, prefix: str = "event") -> dict[StockKey, str]:
     """The input path of each stock item's total, to name fields in "below what is sold" errors."""
     paths: dict[StockKey, str] = {}
     for i, ticket_type in enumerate(event.ticketTypes):
@@ -151,7 +153,7 @@ def stock_key_paths(event: Event, prefix: str = "event") -> dict[StockKey, str]:
 # --- R-EV-6 publish readiness ------------------------------------------------------------------
 
 
-def _ticket_type_missing(event: Event) -> list[str]:
+def _ticket_type_missing(event: TicketedListing) -> list[str]:
     missing: list[str] = []
     for ticket_type in event.ticketTypes:
         label = f"ticket type '{ticket_type.name or '?'}'"
@@ -171,7 +173,7 @@ def _ticket_type_missing(event: Event) -> list[str]:
     return missing
 
 
-def publish_problems(event: Event) -> list[str]:
+def publish_problems(event: TicketedListing) -> list[str]:
     """What is still missing before the event can be published, in words a promoter reads."""
     required = {
         "name": event.name,
@@ -263,7 +265,7 @@ def duplicate(event: Event, now: float, timezone: str, created_at: int) -> Event
 # --- R-EV-9 list filter and sort ---------------------------------------------------------------
 
 
-def _date_criterion(event: Event, start: int | None, end: int | None, now: float) -> bool | None:
+def _date_criterion(event: TicketedListing, start: int | None, end: int | None, now: float) -> bool | None:
     if start is not None and end is not None:
         return start <= event.schedule.startsAt <= end
     if start is not None:
@@ -273,8 +275,14 @@ def _date_criterion(event: Event, start: int | None, end: int | None, now: float
     return None
 
 
-def listed(event: Event, query: Mapping[str, Any], now: float) -> bool:
-    """Whether an active event of the org matches the `events` query (criteria OR-ed when `any`)."""
+def listed(
+    event: TicketedListing,
+    query: Mapping[str, Any],
+    now: float,
+    extra: Sequence[bool | None] = (),
+) -> bool:
+    """Whether an active event of the org matches the `events` query (criteria OR-ed when `any`);
+    `extra` are the caller's own criteria (None = not given), combined the same way."""
     any_of = bool(query.get("any"))
     artists = set(query.get("artistIds") or [])
     text = query.get("name")
@@ -287,6 +295,7 @@ def listed(event: Event, query: Mapping[str, Any], now: float) -> bool:
             criterion(query.get("published"), lambda: event.published == query["published"]),
             criterion(query.get("cancel"), lambda: event.cancel == query["cancel"]),
             _date_criterion(event, query.get("startDate"), query.get("endDate"), now),
+            *extra,
         ],
         any_of,
     )
@@ -295,12 +304,12 @@ def listed(event: Event, query: Mapping[str, Any], now: float) -> bool:
     return given
 
 
-def sort_events(events: list[Event], query: Mapping[str, Any]) -> list[Event]:
+def sort_events(events: list[L], query: Mapping[str, Any]) -> list[L]:
     """By `sortBy` (createdAt, or schedule.startsAt), descending unless `orderBy` is 1."""
     by_start = query.get("sortBy") in ("schedule.startsAt", "startsAt")
     descending = query.get("orderBy") != 1
 
-    def key(event: Event) -> tuple[int, str]:
+    def key(event: TicketedListing) -> tuple[int, str]:
         return (event.schedule.startsAt if by_start else event.createdAt, event.id)
 
     return sorted(events, key=key, reverse=descending)
@@ -358,8 +367,8 @@ def _release_units(allocation: Allocation, type_key: StockKey, units: int) -> di
 
 
 def plan_hold(
-    event: Event, params: TicketHold, shards: list[Shard], tier_id: str | None
-) -> tuple[Event, list[Shard]] | None:
+    event: L, params: TicketHold, shards: list[Shard], tier_id: str | None
+) -> tuple[L, list[Shard]] | None:
     """Store `params` as the hold with its id (R-EV-4/5) and move stock so that exactly
     `qty − totalReleased` units of its ticket type (and of the tier current when they were taken,
     `tier_id`) stay out of sale. Compared with what the stored hold already holds, so repeating

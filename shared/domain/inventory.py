@@ -20,14 +20,16 @@ import math
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from shared.domain.models import Event
+from shared.domain.models import TicketedListing
 from shared.errors import DomainError, ErrorCode
 
 MIN_SHARDS = 4
 MAX_SHARDS = 16
 UNITS_PER_SHARD = 10  # capacity per shard before another shard is added
 
+L = TypeVar("L", bound=TicketedListing)  # an event or a season: stock works the same
 StockKey = str  # "t:<ticketTypeId>", "r:<tierId>", "u:<upgradeId>", "p:<promotionId>"
 
 
@@ -47,12 +49,12 @@ def promotion_key(promotion_id: str) -> StockKey:
     return f"p:{promotion_id}"
 
 
-def shard_count(event: Event) -> int:
+def shard_count(event: TicketedListing) -> int:
     capacity = sum(t.totalQty for t in event.ticketTypes) + sum(u.totalQty for u in event.upgrades)
     return max(MIN_SHARDS, min(MAX_SHARDS, math.ceil(capacity / UNITS_PER_SHARD)))
 
 
-def capacities(event: Event) -> dict[StockKey, int]:
+def capacities(event: TicketedListing) -> dict[StockKey, int]:
     """Units each item can ever sell. Holds are taken units of their ticket type, not capacity."""
     caps: dict[StockKey, int] = {}
     for ticket_type in event.ticketTypes:
@@ -82,7 +84,7 @@ class Shard:
         return self.capacity.get(key, 0) - self.taken.get(key, 0)
 
 
-def initial_shards(event: Event) -> list[Shard]:
+def initial_shards(event: TicketedListing) -> list[Shard]:
     count = shard_count(event)
     shards = [Shard(i) for i in range(count)]
     for key, total in capacities(event).items():
@@ -212,7 +214,7 @@ class InventoryConflictError(DomainError):
         self.keys = keys
 
 
-def with_live_stock(event: Event, stock: Mapping[StockKey, int]) -> Event:
+def with_live_stock(event: L, stock: Mapping[StockKey, int]) -> L:
     """The event with every remainingQty read from its shards (stored values are not live)."""
     live = event.model_copy(deep=True)
     for ticket_type in live.ticketTypes:

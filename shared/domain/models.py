@@ -438,7 +438,11 @@ class WaitListEntry(Identified):
     createdAt: int = 0
 
 
-class Event(Identified):
+class TicketedListing(Identified):
+    """What an event and a season share (SPEC 3.6, 3.7): the listing itself and its ticketing —
+    ticket types and tiers, holds, upgrades, promotions, custom fields — so validation, stock,
+    promotion codes and the public feeds are one set of rules for both."""
+
     orgId: str
     createdAt: int
     type: EventType = "General Event"
@@ -447,25 +451,18 @@ class Event(Identified):
     posterImageUrl: str = ""
     venueId: str = ""
     userAgreement: str = ""
-    physicalDeliveryInstructions: str = ""
-    seasonId: str = ""
     description: str = ""
     publishable: bool = False
     published: bool = False
     cancel: bool = False
     taxDeduction: bool = False
-    isMultipleDays: bool = False
     isGuestTicketSale: bool = False
     active: bool = True
     salesBeginImmediately: bool = True
     seatingChartKey: str = ""
     age: EventAge = "All ages welcome"
-    totalDays: str = "1"
-    guestTicketPerMember: str = "0"
     processAs: ProcessAs = "Paid"
     sendQRCode: str = "Upon order"
-    ticketDeliveryType: TicketDelivery = "Digital only"
-    stub: str = ""
     location: Address | None = None
     schedule: EventSchedule = Field(default_factory=EventSchedule)
     performances: list[Performance] = Field(default_factory=list)
@@ -475,9 +472,7 @@ class Event(Identified):
     promotions: list[EventPromotion] = Field(default_factory=list)
     customFields: list[EventCustomField] = Field(default_factory=list)
     exchange: TicketExchange | None = None
-    subscription: list[SubscriptionSalesReport] = Field(default_factory=list)
-    waitList: list[WaitListEntry] = Field(default_factory=list)
-    # Not in GraphQL: how many stock shards the event's inventory is split over (set at creation).
+    # Not in GraphQL: how many stock shards the inventory is split over (set at creation).
     inventoryShards: int = 0
 
     @field_validator("sendQRCode")
@@ -489,6 +484,11 @@ class Event(Identified):
         if canonical is None:
             raise ValueError(f"must be one of {', '.join(known.values())}")
         return canonical
+
+    @property
+    def multi_day(self) -> bool:
+        """Whether each ticket type must name its valid days (R-EV-2): multi-day events only."""
+        return False
 
     def ticket_type(self, ticket_type_id: str) -> TicketType | None:
         return next((t for t in self.ticketTypes if t.id == ticket_type_id), None)
@@ -502,6 +502,29 @@ class Event(Identified):
             for artist_id in [*performance.headliningArtistIds, *performance.openingArtistIds]:
                 seen.setdefault(artist_id, None)
         return list(seen)
+
+
+class Event(TicketedListing):
+    physicalDeliveryInstructions: str = ""
+    seasonId: str = ""
+    isMultipleDays: bool = False
+    totalDays: str = "1"
+    guestTicketPerMember: str = "0"
+    ticketDeliveryType: TicketDelivery = "Digital only"
+    stub: str = ""
+    subscription: list[SubscriptionSalesReport] = Field(default_factory=list)
+    waitList: list[WaitListEntry] = Field(default_factory=list)
+
+    @property
+    def multi_day(self) -> bool:
+        return self.isMultipleDays
+
+
+class Season(TicketedListing):
+    """A season ticket (SPEC 3.7, R-T3-1): sold like an event, admitting to `eventIds`."""
+
+    eventIds: list[str] = Field(default_factory=list)
+    numberOfEvent: int = Field(0, ge=0)
 
 
 # --- fees ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from shared.domain.models import Event, EventPromotion, EventUpgrade, TicketType
+from shared.domain.models import EventPromotion, EventUpgrade, TicketedListing, TicketType
 from shared.errors import DomainError, ErrorCode
 
 ORDER_PROMOTION_TYPES = frozenset({"Presale", "Unlock", "Limit Override"})  # R-PR-4
@@ -36,7 +36,7 @@ def normalize_code(code: str | None) -> str:
 
 
 def find_promotions(
-    event: Event, code: str | None, types: Iterable[str] | None = None
+    event: TicketedListing, code: str | None, types: Iterable[str] | None = None
 ) -> list[EventPromotion]:
     """The event's promotions whose code matches `code` case-insensitively (optionally only of
     `types`), in stored order. A blank code matches nothing."""
@@ -74,7 +74,9 @@ def _listed_or_all_visible(items: list[Item], listed: list[str], everything: boo
     return [item for item in items if item.id in wanted]
 
 
-def covered_items(event: Event, promo: EventPromotion) -> tuple[list[TicketType], list[EventUpgrade]]:
+def covered_items(
+    event: TicketedListing, promo: EventPromotion
+) -> tuple[list[TicketType], list[EventUpgrade]]:
     """The ticket types and upgrades a promotion offers (R-PR-3): for a Presale with both lists
     empty every visible item, otherwise the listed ones (in the event's order)."""
     everything = promo.type == "Presale" and not promo.ticketTypeIds and not promo.upgradeIds
@@ -111,7 +113,9 @@ def _event_tickets(
     }
 
 
-def event_tickets_for_code(event: Event, code: str | None, now: int | None = None) -> list[dict[str, Any]]:
+def event_tickets_for_code(
+    event: TicketedListing, code: str | None, now: int | None = None
+) -> list[dict[str, Any]]:
     """R-PR-3: one `EventTickets` per promotion (of any type) whose code matches.
 
     `active` is the stored flag when `now` is None; given `now`, it is R-PR-1 activity (flag,
@@ -152,7 +156,9 @@ def _first_passing(
     raise first_error
 
 
-def check_order_promotion(event: Event, code: str | None, now: int, uses_by_user: int) -> EventPromotion:
+def check_order_promotion(
+    event: TicketedListing, code: str | None, now: int, uses_by_user: int
+) -> EventPromotion:
     """R-PR-4: the Presale / Unlock / Limit Override promotion an order's `promotionCode` names.
     It must exist (case-insensitive), be active (R-PR-1) and the buyer's live orders of the
     event with that code (`uses_by_user`, not Refunded/Canceled — D-20) must be under `useLimit`.
@@ -176,7 +182,7 @@ def check_order_promotion(event: Event, code: str | None, now: int, uses_by_user
 
 
 def check_discount_code(
-    event: Event,
+    event: TicketedListing,
     code: str | None,
     now: int,
     selected_ticket_type_ids: list[str],
@@ -227,7 +233,9 @@ def discount_result(promo: EventPromotion, selected: list[str] | None) -> dict[s
 # --- what a code changes in the cart (R-PR-2, R-ORD-3) --------------------------------------------
 
 
-def purchase_limits(event: Event, promotion: EventPromotion | None) -> tuple[dict[str, int], dict[str, int]]:
+def purchase_limits(
+    event: TicketedListing, promotion: EventPromotion | None
+) -> tuple[dict[str, int], dict[str, int]]:
     """Per-order limits by ticket type id and by upgrade id (R-ORD-3, D-7). A Limit Override
     raises the listed items (all of a kind when its list is empty) to `overRideMax` /
     `overRideMaxUpg`; any other promotion type changes nothing."""
@@ -248,7 +256,7 @@ def _raise_limits(limits: dict[str, int], listed: list[str], override: int | Non
             limits[item_id] = max(limits[item_id], override)
 
 
-def visible_item_ids(event: Event, unlock: EventPromotion | None) -> tuple[set[str], set[str]]:
+def visible_item_ids(event: TicketedListing, unlock: EventPromotion | None) -> tuple[set[str], set[str]]:
     """Ticket type ids and upgrade ids an Online order may contain (R-ORD-3): the visible ones,
     plus hidden ones listed by the order's Unlock promotion (ignored if it is another type)."""
     types = {t.id for t in event.ticketTypes if t.visible}
@@ -259,7 +267,7 @@ def visible_item_ids(event: Event, unlock: EventPromotion | None) -> tuple[set[s
     return types, upgrades
 
 
-def event_locked(event: Event, now: int) -> bool:
+def event_locked(event: TicketedListing, now: int) -> bool:
     """R-PR-2: the active Unlock promotions together list every ticket type of the event, so it
     shows as locked until a code is entered. An event without ticket types is not locked."""
     if not event.ticketTypes:

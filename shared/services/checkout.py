@@ -172,7 +172,7 @@ class CheckoutService:
     # --- shared steps -------------------------------------------------------------------------
 
     def _live_event(self, event_id: str) -> Event:
-        event = self.store.events.get(event_id)
+        event: Event | None = self.store.events.get(event_id)
         if event is None or not event.active:
             raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
         stock = self.store.inventory.live_stock([event.id])[event.id]

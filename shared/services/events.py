@@ -8,18 +8,10 @@ document are a snapshot, so every read that returns an event merges the live sto
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from shared.domain import event_rules, pricing, promotions, tiers
-from shared.domain.inventory import (
-    InventoryConflictError,
-    Shard,
-    StockKey,
-    capacities,
-    remaining,
-    with_live_stock,
-)
+from shared.domain import event_rules, pricing, promotions
 from shared.domain.listing import paginate
 from shared.domain.models import Event, Fee, Order, TicketHold, Venue
 from shared.domain.order_builder import RequestedTicket, price_cart
@@ -35,20 +27,9 @@ from shared.domain.permissions import (
 from shared.domain.ports import Repository
 from shared.domain.validation import build, without_nones
 from shared.errors import DomainError, ErrorCode, not_found
+from shared.services.listings import ListingEditor, ListingWriter, StockStore, strip_nones
 
-# EventInput keys the server owns or handles separately: never copied from the client.
-_NOT_EDITABLE = (
-    "_id", "orgId", "createdAt", "published", "active", "inventoryShards", "fees", "isHold", "holds",
-    "waitList", "subscription",
-)  # fmt: skip
-_STOCK_LISTS = ("ticketTypes", "upgrades", "promotions")
 IN_QUERY_LIMIT = 30
-
-
-class StockStore(Protocol):
-    def live_stock(self, event_ids: Iterable[str]) -> dict[str, dict[StockKey, int]]: ...
-
-    def resize(self, event_id: str, shard_count: int, new_caps: Mapping[StockKey, int]) -> None: ...
 
 
 class EventsStore(Protocol):
@@ -66,9 +47,6 @@ class EventsStore(Protocol):
 
     @property
     def inventory(self) -> StockStore: ...
-
-
-HoldPlanner = Callable[[Event, list[Shard]], tuple[Event, list[Shard]] | None]
 
 
 class WebflowHooks(Protocol):
@@ -92,44 +70,17 @@ class SeatingHooks(Protocol):
     def event_saved(self, event: Event) -> None: ...
 
 
-class EventWriter(Protocol):
-    def create(self, event: Event) -> Event: ...
-
-    def change_holds(self, event_id: str, plan: HoldPlanner) -> Event: ...
-
-
 class FeeCopier(Protocol):
     def copy_org_fees_to_event(
         self, org_id: str, event_id: str, user_id: str, *, season: bool = False
     ) -> list[Fee]: ...
 
 
-def _strip_nones(value: Any) -> Any:
-    """GraphQL sends explicit nulls for omitted fields at every depth; treat them as absent."""
-    if isinstance(value, Mapping):
-        return {k: _strip_nones(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_nones(v) for v in value if v is not None]
-    return value
-
-
-def _editable(data: Mapping[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in _strip_nones(without_nones(data)).items() if k not in _NOT_EDITABLE}
-    # remainingQty is the server's: new items start full; existing ones get live stock after resize.
-    for key in _STOCK_LISTS:
-        for item in fields.get(key) or []:
-            item["remainingQty"] = item.get("totalQty", 0)
-            tiers = item.get("tiers") if key == "ticketTypes" else None
-            for tier in tiers or []:
-                tier["remainingQty"] = tier.get("totalQty", 0)
-    return fields
-
-
 class EventService:
     def __init__(
         self,
         store: EventsStore,
-        writer: EventWriter,
+        writer: ListingWriter[Event],
         fees: FeeCopier,
         clock: Callable[[], float] = time.time,
         webflow: WebflowHooks | None = None,
@@ -142,15 +93,15 @@ class EventService:
         self.clock = clock
         self.webflow = webflow
         self.seating = seating
+        self.listings = ListingEditor(
+            Event, writer, store.inventory, store.venues, prefix="event", clock=clock
+        )
 
     # --- reads ----------------------------------------------------------------------------------
 
     def live(self, events: list[Event]) -> list[Event]:
         """The events with their live stock (one query per 30 events)."""
-        if not events:
-            return []
-        stock = self.store.inventory.live_stock([e.id for e in events])
-        return [with_live_stock(e, stock.get(e.id, {})) for e in events]
+        return self.listings.live(events)
 
     def event(self, event_id: str | None) -> Event | None:
         """Public (the purchase portal): the event with live stock."""
@@ -202,45 +153,23 @@ class EventService:
 
     # --- create / update ------------------------------------------------------------------------
 
-    def _check_venue(self, event: Event) -> None:
-        if event.venueId:
-            venue = self.store.venues.get(event.venueId)
-            if venue is None or venue.orgId != event.orgId:
-                raise DomainError(ErrorCode.INVALID_INPUT, "Unknown venue.", ["event.venueId"])
-
     def create_event(self, principal: Principal | None, data: Mapping[str, Any]) -> Event:
         """R-EV-1: a new event of the context org with its stock shards, then its org's fees."""
         caller, org_id = require_context_org(principal, ADMIN)
-        fields = _editable(data)
-        event = build(Event, {**fields, "orgId": org_id, "createdAt": int(self.clock())}, "event")
-        event_rules.validate_event(event)
-        self._check_venue(event)
-        event = self.writer.create(event)
+        event = self.writer.create(self.listings.built(org_id, data))
         if self.seating:  # R-SEAT-2, server-side
             self.seating.event_saved(event)
         # EventCreated (SPEC 5.21): idempotent copy-down (ids derived from source and event).
         self.fees.copy_org_fees_to_event(org_id, event.id, caller.user_id)
-        holds = [build(TicketHold, h, "event.holds") for h in _strip_nones(data.get("holds") or [])]
-        for hold in holds:
-            event = self._apply_hold(event.id, hold)
+        for hold in self.listings.holds_in(data):
+            event = self.listings.apply_hold(event.id, hold)
         return self.live([event])[0]
 
     def update_event(self, principal: Principal | None, data: Mapping[str, Any]) -> Event:
         """R-EV-3: replace the editable fields; sold units stay sold (new remaining = new total −
         sold, per ticket type, tier, upgrade and promotion); R-EV-4 new holds when `isHold`."""
         stored = self._event_for(principal, str(data.get("_id") or ""), ADMIN)
-        server = {k: v for k, v in stored.doc().items() if k in _NOT_EDITABLE}
-        event = build(Event, {**stored.doc(), **_editable(data), **server}, "event")
-        event_rules.validate_event(event)
-        if event.venueId != stored.venueId:
-            self._check_venue(event)
-        try:
-            self.store.inventory.resize(event.id, stored.inventoryShards, capacities(event))
-        except InventoryConflictError as error:
-            paths = event_rules.stock_key_paths(event)
-            fields = [paths.get(k, k) for k in error.keys]
-            raise DomainError(ErrorCode.INVALID_INPUT, error.message, fields) from None
-        event = self.live([event])[0]
+        event = self.listings.replaced(stored, data)
         self.store.events.save(event)
         if self.seating:  # R-SEAT-2, server-side
             self.seating.event_saved(event)
@@ -248,35 +177,24 @@ class EventService:
             self.webflow.event_updated(event)
         if data.get("isHold"):
             stored_ids = {h.id for h in stored.holds}
-            for raw in _strip_nones(data.get("holds") or []):
+            for raw in strip_nones(data.get("holds") or []):
                 if raw.get("_id") not in stored_ids:
-                    self._apply_hold(event.id, build(TicketHold, raw, "event.holds"))
+                    self.listings.apply_hold(event.id, build(TicketHold, raw, "event.holds"))
             return self.event(event.id) or event
         return event
 
     # --- holds ----------------------------------------------------------------------------------
-
-    def _apply_hold(self, event_id: str, hold: TicketHold) -> Event:
-        now = int(self.clock())
-
-        def plan(event: Event, shards: list[Shard]) -> tuple[Event, list[Shard]] | None:
-            live_event = with_live_stock(event, remaining(shards))
-            ticket_type = live_event.ticket_type(hold.ticketTypeId)
-            tier = tiers.current_tier(ticket_type, now) if ticket_type else None
-            return event_rules.plan_hold(event, hold, shards, tier.id if tier else None)
-
-        return self.writer.change_holds(event_id, plan)
 
     def hold_ticket(
         self, principal: Principal | None, event_id: str | None, params: Mapping[str, Any] | None
     ) -> Event:
         """R-EV-5: store the hold; released (or re-held) units move between it and the sale."""
         event = self._event_for(principal, event_id, ADMIN)
-        raw = _strip_nones(without_nones(params))
+        raw = strip_nones(without_nones(params))
         stored = next((h for h in event.holds if h.id == raw.get("_id")), None)
         base = stored.doc() if stored else {}
         hold = build(TicketHold, {**base, **raw, "allocation": base.get("allocation", {})}, "params")
-        self._apply_hold(event.id, hold)
+        self.listings.apply_hold(event.id, hold)
         return self.event(event.id) or event
 
     # --- publish / delete / duplicate -----------------------------------------------------------
@@ -301,11 +219,7 @@ class EventService:
                 ]
                 if taken:
                     raise DomainError(ErrorCode.CONFLICT, "URL stub already used.", ["stub"])
-            missing = event_rules.publish_problems(event)
-            if missing:
-                raise DomainError(
-                    ErrorCode.CONFLICT, f"Before publishing, add: {'; '.join(missing)}.", missing
-                )
+            self.listings.check_publishable(event)
         # Sites are checked before the write, so an unknown site id changes nothing.
         plan = (
             self.webflow.publish_targets(event, publish_site_ids, unpublish_site_ids, publish)

@@ -6,34 +6,38 @@ Both reads are bounded, index-backed queries (never a scan of the events collect
     events: orgId == + the same                      -> composite index with orgId first
     events: stub ==, published ==, limit             -> single-field indexes, merged
 What a caller sees of each event is the GraphQL Event type's business (shared.graphql_api).
+Seasons (seasonsList / seasonsDetails, GET /getSeasonList, /getSeasonDetail) are a second
+instance over the `seasons` collection: same rules, same queries, same composite indexes.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Generic
 
-from shared.domain.models import Event
 from shared.domain.ports import Repository, Where
-from shared.domain.public_feed import FEED_SCAN_LIMIT, on_public_page, public_list
+from shared.domain.public_feed import FEED_SCAN_LIMIT, L, on_public_page, public_list
 from shared.errors import invalid, not_found
 
 STUB_MATCH_LIMIT = 10  # stubs are unique among published events; a few duplicates are tolerated
 
 
-class PublicEventService:
+class PublicEventService(Generic[L]):
     def __init__(
         self,
-        events: Repository[Event],
+        events: Repository[L],
         *,
-        live: Callable[[list[Event]], list[Event]],
+        live: Callable[[list[L]], list[L]],
         clock: Callable[[], float] = time.time,
+        noun: str = "Event",
     ) -> None:
         self.events = events
         self.live = live
         self.clock = clock
+        self.noun = noun  # what a NOT_FOUND names: Event or Season
 
-    def event_list(self, org_id: str | None = None) -> list[Event]:
+    def event_list(self, org_id: str | None = None) -> list[L]:
         """eventsList / GET /getEventList?orgId=: the listed events with live stock."""
         now = self.clock()
         where: list[Where] = [
@@ -48,7 +52,7 @@ class PublicEventService:
         found = self.events.find(*where, order_by=[("schedule.endsAt", "asc")], limit=FEED_SCAN_LIMIT)
         return self.live(public_list(found, now))
 
-    def event_detail(self, event_id: str | None = None, stub: str | None = None) -> Event:
+    def event_detail(self, event_id: str | None = None, stub: str | None = None) -> L:
         """eventsDetails / GET /getEventDetail?id= or ?name=<stub>: one public event, or
         NOT_FOUND for unknown ids and for events the website does not show (the same answer,
         so drafts cannot be discovered)."""
@@ -65,5 +69,5 @@ class PublicEventService:
             raise invalid("Give an event id or name.", "id", "name")
         shown = sorted((e for e in candidates if on_public_page(e, now)), key=lambda e: e.createdAt)
         if not shown:
-            raise not_found("Event")
+            raise not_found(self.noun)
         return self.live([shown[-1]])[0]
