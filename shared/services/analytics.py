@@ -152,6 +152,11 @@ class AnalyticsService:
             event=event,
         )
 
+    def event_orders(self, event: Event) -> list[Order]:
+        """Every order of `event` (any state), read as `Event.analytics` reads them: the sales
+        report (R-RP-5) counts them with the same rules. The caller has authorized it."""
+        return self._orders(event.orgId, event_ids=[event.id])
+
     # --- nested fields (SPEC 4.7) ----------------------------------------------------------
 
     def event_analytics(
