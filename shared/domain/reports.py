@@ -198,24 +198,63 @@ def _ordered_names(names: Iterable[str]) -> list[str]:
 
 def order_report(items: Sequence[ReportOrder]) -> Report:
     """One row per order, in the given order (newest first from the service)."""
-    ticket_types = _ordered_names(t.name for i in items for t in i.order.tickets)
-    upgrades = _ordered_names(u.name for i in items for u in i.order.upgrades)
-    labels = _ordered_names(f.label for i in items for f in i.order.customFields)
-    header = [
-        *ORDER_COLUMNS,
-        *(f"{name} Ticket {what}" for name in ticket_types for what in ("Sold", "Refunded", "Net")),
-        *(f"{name} Upgrade" for name in upgrades),
-        *labels,
-    ]
-    report = Report(header)
-    for item in items:
-        report.rows.append(_order_row(item, ticket_types, upgrades, labels))
-    return report
+    builder = OrderReportBuilder()
+    builder.add(items)
+    return builder.report()
 
 
-def _order_row(
-    item: ReportOrder, ticket_types: list[str], upgrades: list[str], labels: list[str]
-) -> list[Cell]:
+@dataclass
+class _OrderLine:
+    """One order's row before the header is known: the fixed columns, then what it has per
+    ticket type (sold, refunded, net), per upgrade (units) and per custom-field label."""
+
+    fixed: list[Cell]
+    tickets: dict[str, tuple[int, int, int]]
+    upgrades: dict[str, int]
+    answers: dict[str, str]
+
+
+class OrderReportBuilder:
+    """R-RP-1 built a batch of orders at a time (a background export reads Firestore page by
+    page and keeps only these lines, not the orders). The per-type, per-upgrade and per-label
+    columns are those of every order added, so the header is known only at the end."""
+
+    def __init__(self) -> None:
+        self.lines: list[_OrderLine] = []
+        self.ticket_types: dict[str, None] = {}
+        self.upgrades: dict[str, None] = {}
+        self.labels: dict[str, None] = {}
+
+    def add(self, items: Iterable[ReportOrder]) -> None:
+        for item in items:
+            line = _order_line(item)
+            self.ticket_types.update(dict.fromkeys(line.tickets))
+            self.upgrades.update(dict.fromkeys(line.upgrades))
+            self.labels.update(dict.fromkeys(line.answers))
+            self.lines.append(line)
+
+    def report(self) -> Report:
+        ticket_types = _ordered_names(self.ticket_types)
+        upgrades = _ordered_names(self.upgrades)
+        labels = _ordered_names(self.labels)
+        header = [
+            *ORDER_COLUMNS,
+            *(f"{name} Ticket {what}" for name in ticket_types for what in ("Sold", "Refunded", "Net")),
+            *(f"{name} Upgrade" for name in upgrades),
+            *labels,
+        ]
+        report = Report(header)
+        for line in self.lines:
+            row = list(line.fixed)
+            for name in ticket_types:
+                row += line.tickets.get(name, (0, 0, 0))
+            row += [line.upgrades.get(name, 0) for name in upgrades]
+            row += [line.answers.get(label, "") for label in labels]
+            report.rows.append(row)
+        return report
+
+
+def _order_line(item: ReportOrder) -> _OrderLine:
     order = item.order
     fees = fee_split(order)
     total = paid(order)
@@ -223,7 +262,7 @@ def _order_row(
     active_upgrades = [u for u in order.upgrades if u.state == "Active"]
     scanned = sum(1 for t in active_tickets if any(s.scanned for s in t.scan))
     scanned += sum(1 for u in active_upgrades if u.scan.scanned)
-    row: list[Cell] = [
+    fixed: list[Cell] = [
         order.id,
         format_time(order.createdAt, item.event, item.venue),
         *buyer_columns(item),
@@ -240,26 +279,45 @@ def _order_row(
         dollars(sum(_cents(t.values) for t in active_tickets)),
         scanned,
     ]
-    for name in ticket_types:
+    tickets: dict[str, tuple[int, int, int]] = {}
+    for name in dict.fromkeys(t.name for t in order.tickets):
         of_type = [t for t in order.tickets if t.name == name]
-        row += [
+        tickets[name] = (
             len(of_type),
             sum(1 for t in of_type if t.refund.refunded),
             sum(1 for t in of_type if t.state == "Active"),
-        ]
-    row += [sum(1 for u in order.upgrades if u.name == name) for name in upgrades]
-    row += ["; ".join(f.value for f in order.customFields if f.label == label) for label in labels]
-    return row
+        )
+    upgrades: dict[str, int] = {}
+    for upgrade in order.upgrades:
+        upgrades[upgrade.name] = upgrades.get(upgrade.name, 0) + 1
+    answers = {
+        label: "; ".join(f.value for f in order.customFields if f.label == label)
+        for label in dict.fromkeys(f.label for f in order.customFields)
+    }
+    return _OrderLine(fixed, tickets, upgrades, answers)
 
 
 # --- R-RP-2 ------------------------------------------------------------------------------------
 
 
 def activity_report(items: Sequence[ReportOrder]) -> Report:
-    report = Report(list(ACTIVITY_COLUMNS))
-    for item in items:
-        report.rows += activity_rows(item)
-    return report
+    builder = ActivityReportBuilder()
+    builder.add(items)
+    return builder.report()
+
+
+class ActivityReportBuilder:
+    """R-RP-2 a batch of orders at a time (the columns are fixed)."""
+
+    def __init__(self) -> None:
+        self._report = Report(list(ACTIVITY_COLUMNS))
+
+    def add(self, items: Iterable[ReportOrder]) -> None:
+        for item in items:
+            self._report.rows += activity_rows(item)
+
+    def report(self) -> Report:
+        return self._report
 
 
 def _payment_kind(order: Order) -> str:
@@ -357,4 +415,10 @@ def customer_report(customers: Sequence[tuple[UserProfile, Metrics | None]]) -> 
 
 
 def build(kind: ReportKind, items: Sequence[ReportOrder]) -> Report:
-    return order_report(items) if kind == "orders" else activity_report(items)
+    builder = builder_for(kind)
+    builder.add(items)
+    return builder.report()
+
+
+def builder_for(kind: ReportKind) -> OrderReportBuilder | ActivityReportBuilder:
+    return OrderReportBuilder() if kind == "orders" else ActivityReportBuilder()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,6 +50,16 @@ class OrderQueries(Protocol):
         created_to: int | None = None,
         limit: int | None = None,
     ) -> list[Order]: ...
+
+    def order_pages(
+        self,
+        *,
+        org_ids: Sequence[str],
+        event_ids: Sequence[str] = (),
+        created_from: int | None = None,
+        created_to: int | None = None,
+        page_size: int = 300,
+    ) -> Iterator[list[Order]]: ...
 
     def active_items(self, event_id: str) -> tuple[list[OrderTicket], list[OrderUpgrade]]: ...
 
@@ -243,6 +253,23 @@ class OrderService:
         itself; with in-memory criteria every candidate is read, as for `orders`."""
         q = without_nones(query)
         return newest_first(self._matching(self._org_candidates(q, [org_id], limit), q))
+
+    def matching_org_order_pages(
+        self, org_id: str, query: Mapping[str, Any] | None, page_size: int = 300
+    ) -> Iterator[list[Order]]:
+        """matching_org_orders a Firestore page at a time, newest first (background reports: the
+        whole org's orders are never held at once). Criteria Firestore cannot apply are applied
+        to each page."""
+        q = without_nones(query)
+        plan = _pushdown(q, 1)
+        pages = self.orders.order_pages(
+            org_ids=[org_id], event_ids=plan.event_ids, created_from=plan.created_from,
+            created_to=plan.created_to, page_size=page_size,
+        )  # fmt: skip
+        for page in pages:
+            matching = self._matching(page, q)
+            if matching:
+                yield matching
 
     def _org_candidates(self, q: Mapping[str, Any], org_ids: list[str], limit: int | None) -> list[Order]:
         """Orders of `org_ids` with the criteria Firestore applies itself (30 orgs per query)."""
