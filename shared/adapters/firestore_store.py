@@ -1,8 +1,8 @@
 """Firestore adapters: one repository per collection (SPEC section 3 layout), and I/O counters.
 
 Collection layout (document id = the entity's `_id`; fields = the model's camelCase names):
-    organizations, users, userProfiles, roles, venues, artists, events, fees, orders
-    inventory/{eventId}~{shard}   sharded stock counters of an event (shared.domain.inventory)
+    organizations, users, userProfiles, roles, venues, artists, events, seasons, fees, orders
+    inventory/{eventId}~{shard}   sharded stock counters of an event or a season (shared.domain.inventory)
 Composite indexes for the queries below live in firestore.indexes.json (emulator, tests and
 Terraform read the same file).
 
@@ -31,6 +31,7 @@ from shared.domain.models import (
     Order,
     Organization,
     Role,
+    Season,
     User,
     UserProfile,
     Venue,
@@ -139,6 +140,7 @@ class FirestoreStore:
         self.venues = FirestoreRepository(client, "venues", Venue)
         self.artists = FirestoreRepository(client, "artists", Artist)
         self.events = FirestoreRepository(client, "events", Event)
+        self.seasons = FirestoreRepository(client, "seasons", Season)
         self.fees = FirestoreRepository(client, "fees", Fee)
         self.orders = FirestoreRepository(client, "orders", Order)
         self.inventory = FirestoreInventory(client)

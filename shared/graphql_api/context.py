@@ -12,7 +12,7 @@ from graphql import GraphQLResolveInfo
 
 from shared.bootstrap import Services
 from shared.caller import bearer_token, principal_for
-from shared.domain.models import Artist, Event, Fee, Organization, User, UserProfile, Venue
+from shared.domain.models import Artist, Event, Fee, Organization, Season, User, UserProfile, Venue
 from shared.domain.permissions import Principal
 from shared.graphql_api.loaders import DataLoader
 
@@ -28,6 +28,9 @@ class Loaders:
     event_fees: DataLoader[str, list[Fee]] = field(init=False)
     event_has_orders: DataLoader[str, bool] = field(init=False)
     events: DataLoader[str, Event] = field(init=False)
+    season_fees: DataLoader[str, list[Fee]] = field(init=False)
+    season_has_orders: DataLoader[str, bool] = field(init=False)
+    seasons: DataLoader[str, Season] = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.services.store
@@ -39,6 +42,9 @@ class Loaders:
         self.event_fees = DataLoader(self.services.events.fees_of_events)
         self.event_has_orders = DataLoader(self.services.events.has_orders)
         self.events = DataLoader(self.services.orders.events_by_id)
+        self.season_fees = DataLoader(self.services.seasons.fees_of_seasons)
+        self.season_has_orders = DataLoader(self.services.seasons.has_orders)
+        self.seasons = DataLoader(store.seasons.get_many)
 
 
 @dataclass

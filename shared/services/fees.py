@@ -23,7 +23,7 @@ from shared.domain.fee_rules import (
     content_of,
     plan_platform_copies,
 )
-from shared.domain.models import Event, Fee, Organization
+from shared.domain.models import Event, Fee, Organization, Season
 from shared.domain.permissions import (
     ADMIN,
     SUPER_USER,
@@ -46,6 +46,9 @@ class FeeStore(Protocol):
 
     @property
     def organizations(self) -> Repository[Organization]: ...
+
+    @property
+    def seasons(self) -> Repository[Season]: ...
 
 
 class FeeWriter(Protocol):
@@ -249,6 +252,12 @@ class FeeService:
             raise not_found("Event")
         return event
 
+    def _season(self, season_id: str) -> Season:
+        season = self.store.seasons.get(season_id)
+        if season is None:
+            raise not_found("Season")
+        return season
+
     @staticmethod
     def _same_scope(data: Mapping[str, Any], stored: Fee) -> None:
         """An update names the fee's scope or none at all: it can never move the fee."""
@@ -260,12 +269,15 @@ class FeeService:
     # --- ADMIN of the context org (R-FEE-2) ---------------------------------------------------
 
     def _admin_scope(self, org_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        """The scope of a new fee: the context org, or one of its events when `eventId` is given."""
+        """The scope of a new fee: the context org, or one of its events (seasons) when `eventId`
+        (`seasonId`) is given."""
         event_id, season_id = _text(data.get("eventId")), _text(data.get("seasonId"))
         if event_id and season_id:
             raise invalid("A fee belongs to an event or a season, not both.", "fee.seasonId")
-        if season_id:  # no season is stored yet (Tier 3): nothing could prove the org owns it
-            raise not_found("Season")
+        if season_id:
+            if self._season(season_id).orgId != org_id:
+                raise permission_denied()
+            return {"orgId": org_id, "eventId": None, "seasonId": season_id}
         if event_id and self._event(event_id).orgId != org_id:
             raise permission_denied()
         return {"orgId": org_id, "eventId": event_id or None, "seasonId": None}
@@ -279,6 +291,9 @@ class FeeService:
         if fee.eventId:  # the event decides, whatever orgId the fee carries
             event = self.store.events.get(fee.eventId)
             owner = event.orgId if event is not None else owner
+        elif fee.seasonId:  # likewise the season
+            season = self.store.seasons.get(fee.seasonId)
+            owner = season.orgId if season is not None else owner
         if fee.scope == "platform" or owner != org_id or fee.isApplyPlatformFee:
             raise permission_denied()
         return caller, fee
@@ -367,10 +382,11 @@ class FeeService:
             if org_id and org_id != event.orgId:
                 raise invalid("The event is not in that organization.", "orgId")
             org_id = event.orgId
-        elif not org_id:
-            raise invalid("A season fee needs its organization.", "orgId")
-        elif self.store.organizations.get(org_id) is None:
-            raise not_found("Organization")
+        else:
+            season = self._season(season_id)
+            if org_id and org_id != season.orgId:
+                raise invalid("The season is not in that organization.", "orgId")
+            org_id = season.orgId
         scope = {"orgId": org_id, "eventId": event_id or None, "seasonId": season_id or None}
         return self._new(caller, data, scope)
 

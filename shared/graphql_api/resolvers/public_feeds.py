@@ -9,22 +9,24 @@ events as the root value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ariadne import SchemaBindable
 from graphql import GraphQLResolveInfo
 
-from shared.domain.models import Event
+from shared.domain.models import TicketedListing
 from shared.graphql_api.context import ctx
 from shared.graphql_api.roots import doc, docs, query
 
 
 @dataclass(frozen=True)
 class ChosenEvents:
-    """Root value of a REST feed: the events its service call chose, to render as they are."""
+    """Root value of a REST feed: the events (or seasons, for the season feeds) its service call
+    chose, to render as they are."""
 
-    events: list[Event]
+    events: Sequence[TicketedListing]
 
 
 @query.field("eventsList")
