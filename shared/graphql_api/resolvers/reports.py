@@ -1,5 +1,6 @@
 """CSV reports over GraphQL (SPEC 4.3, 5.18 R-RP-1..3): thin edges over ReportService, which
-authorizes (ADMIN of the context org), builds the CSV and answers `{url, message}`."""
+authorizes (ADMIN of the context org), builds the CSV and answers `{url, message}` — or, above
+500 rows, schedules the export and answers `{url: null, message}` (it is e-mailed)."""
 
 from __future__ import annotations
 
