@@ -104,7 +104,7 @@ class Services:
         return AccountService(
             self.store, self.fees, self.stripe, self.authenticator, self.settings,
             on_org_updated=lambda org_id: self.entity_updated(org_id, "ORGANIZATION", org_id),
-            emails=self.account_emails,
+            emails=self.account_emails, on_org_created=self.organization_created,
         )  # fmt: skip
 
     @cached_property
@@ -157,6 +157,14 @@ class Services:
             self.webflow.resync_event(order.orgId, order.eventId)
         except Exception:
             log.exception("webflow re-sync not scheduled", extra={"eventId": order.eventId})
+
+    def organization_created(self, org_id: str) -> None:
+        """OrganizationCreated reactions beyond the fees (SPEC 5.21): never fail the new org."""
+        try:
+            self.webflow.organization_created(org_id)
+        except Exception:
+            log.exception("webflow record not created", extra={"orgId": org_id})
+        self.seating.organization_created(org_id)
 
     def entity_updated(self, org_id: str, kind: str, item_id: str) -> None:
         """VenueUpdated / ArtistUpdated / OrganizationUpdated: re-push its Webflow items."""

@@ -21,17 +21,19 @@ locals {
         uploads = "roles/storage.objectAdmin", tickets = "roles/storage.objectAdmin",
         reports = "roles/storage.objectAdmin",
       }
-      enqueues      = ["delivery", "refunds", "webflow"]
+      # Runs checkout (hold expiry), order reactions (delivery, geolocation, listing re-sync),
+      # refunds (seat-release retries) and account e-mails in-process: every queue they feed.
+      enqueues      = ["reservations", "delivery", "refunds", "webflow", "background"]
       signs_urls    = true # poster uploads, ticket downloads, report downloads
       memory_mb     = 512
       max_instances = 20
     }
     checkout = {
-      description   = "Buyer checkout: holds inventory, creates the PaymentIntent; verifies Firebase ID tokens itself. Also receives the reservations queue's hold-expiry tasks and the background queue's IP-geolocation tasks (checks their OIDC token itself)."
+      description   = "Buyer checkout: holds inventory, creates the PaymentIntent; verifies Firebase ID tokens itself. Also receives the reservations queue's hold-expiry and seat-release tasks and the background queue's IP-geolocation and new-org seats.io tasks (checks their OIDC token itself)."
       public        = true
       secrets       = ["STRIPE_SECRET_KEY", "SEATSIO_SECRET_KEY", "IPGEO_ACCESS_KEY"]
       roles         = ["roles/datastore.user", "roles/firebaseauth.viewer"] # check_revoked
-      enqueues      = ["reservations", "delivery", "background"]
+      enqueues      = ["reservations", "delivery", "webflow", "background"] # webflow: listing re-sync per sale
       memory_mb     = 512
       max_instances = 50 # on-sales
     }
@@ -40,7 +42,7 @@ locals {
       public        = true
       secrets       = ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_CONNECT_WEBHOOK_SECRET", "SEATSIO_SECRET_KEY"]
       roles         = ["roles/datastore.user"]
-      enqueues      = ["delivery", "refunds", "webflow", "background"]
+      enqueues      = ["reservations", "delivery", "refunds", "webflow", "background"]
       max_instances = 20
     }
     scan = {
@@ -55,14 +57,15 @@ locals {
       task_handler    = true
       secrets         = ["STRIPE_SECRET_KEY"]
       roles           = ["roles/datastore.user"]
-      enqueues        = ["refunds", "delivery"]
+      enqueues        = ["refunds", "delivery", "reservations", "webflow"] # seat-release retries, re-sync
       timeout_seconds = 300
     }
     "send-email" = {
-      description     = "Sends one transactional e-mail through SendGrid."
-      task_handler    = true
-      secrets         = ["SENDGRID_API_KEY"]
-      roles           = ["roles/datastore.user"]
+      description  = "Sends one transactional e-mail through SendGrid."
+      task_handler = true
+      secrets      = ["SENDGRID_API_KEY"]
+      # firebaseauth.admin: password-reset links are minted here, so they never sit in a task payload.
+      roles           = ["roles/datastore.user", "roles/firebaseauth.admin"]
       bucket_roles    = { tickets = "roles/storage.objectViewer" } # QR attachments
       timeout_seconds = 120
       # A NotifyEvent task re-enqueues itself when sales start moved later or is > 30 days away.

@@ -5,6 +5,7 @@
     POST /tasks/expire-reservation  {reservationId} (Cloud Tasks, OIDC)
     POST /tasks/release-seats       {orgId, eventId, orderId, seats} (Cloud Tasks, OIDC)
     POST /tasks/geocode-order       {orderId, ip} (Cloud Tasks, OIDC): the buyer's city (R-GEO-1)
+    POST /tasks/organization-seating {orgId} (Cloud Tasks, OIDC): a new org's seats.io workspace
 The same operations are the GraphQL mutations createOrderPaymentIntent and createOrder.
 """
 
@@ -36,6 +37,12 @@ def handle(request: flask.Request) -> flask.Response:
             request, app.settings, function_url(app.settings, "checkout", "/tasks/release-seats")
         )
         return json_response({"outcome": app.seating.run_release_task(body)})
+    if route == ("POST", "/tasks/organization-seating"):
+        # A new organization's seats.io workspace (OrganizationCreated, R-SEAT-1).
+        verify_task_request(
+            request, app.settings, function_url(app.settings, "checkout", "/tasks/organization-seating")
+        )
+        return json_response({"outcome": app.seating.run_workspace_task(body)})
     if route == ("POST", "/tasks/geocode-order"):
         verify_task_request(
             request, app.settings, function_url(app.settings, "checkout", "/tasks/geocode-order")

@@ -156,8 +156,10 @@ class AccountService:
         clock: Callable[[], float] = time.time,
         on_org_updated: Callable[[str], object] = lambda org_id: None,
         emails: AccountMail | None = None,
+        on_org_created: Callable[[str], None] = lambda org_id: None,
     ) -> None:
         self.store = store
+        self.on_org_created = on_org_created  # OrganizationCreated (SPEC 5.21): Webflow, seats.io
         self.emails = emails or NoAccountMail()
         self.on_org_updated = on_org_updated  # OrganizationUpdated (SPEC 5.21): Webflow re-push
         self.fees = fees
@@ -646,9 +648,10 @@ class AccountService:
             )
         )
         self._update_user(user, {"orgContextId": org.id, "orgRole": "OWNER"})
-        # OrganizationCreated (SPEC 5.21): fees here; seats.io sub-account and WebFlow record are
-        # other issues and hook in next to this call.
+        # OrganizationCreated (SPEC 5.21): the platform fees, then the WebFlow record and the
+        # seats.io workspace (each idempotent).
         self.fees.copy_platform_fees_to_org(org.id, user.id)
+        self.on_org_created(org.id)
         return org
 
     def update_organization(self, principal: Principal | None, data: Mapping[str, Any]) -> Organization:

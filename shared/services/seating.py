@@ -30,6 +30,8 @@ log = logging.getLogger("sellout.seating")
 RELEASE_QUEUE = "reservations"
 RELEASE_FUNCTION = "checkout"
 RELEASE_PATH = "/tasks/release-seats"
+WORKSPACE_QUEUE = "background"
+WORKSPACE_PATH = "/tasks/organization-seating"
 
 
 class SeatsioPort(Protocol):
@@ -124,6 +126,30 @@ class SeatingService:
             return winner
         log.info("seating created", extra={"orgId": org_id})
         return record
+
+    def organization_created(self, org_id: str) -> None:
+        """OrganizationCreated (R-SEAT-1, SPEC 5.21): the org's seats.io workspace, made by a task
+        so that createOrganization neither waits for nor fails with seats.io."""
+        try:
+            self.tasks.enqueue(WORKSPACE_QUEUE, RELEASE_FUNCTION, {"orgId": org_id}, path=WORKSPACE_PATH,
+                               key=f"org-seating~{org_id}")  # fmt: skip
+        except Exception:
+            # The org exists; a SUPER_USER's createOrganizationSeating, or the first seated
+            # event, makes the workspace later.
+            log.exception("seats.io workspace not scheduled", extra={"orgId": org_id})
+
+    def run_workspace_task(self, payload: dict[str, Any]) -> str:
+        """The workspace of a new org; raises (→ retried) while seats.io is unavailable, and
+        makes nothing twice (ensure_seating finds the stored keys)."""
+        try:
+            self.ensure_seating(str(payload.get("orgId") or ""))
+        except DomainError as error:
+            if error.code == ErrorCode.UNAVAILABLE:  # no seats.io company key in this deployment
+                return "seating not configured"
+            if error.code == ErrorCode.NOT_FOUND:
+                return "organization not found"
+            raise
+        return "seating ready"
 
     def extend_hold_token(self, org_id: str, hold_token: str) -> bool:
         """extendSeatingHoldToken (public): the hold lasts 15 more minutes; False if it is gone."""

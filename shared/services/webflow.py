@@ -160,6 +160,10 @@ class WebflowService:
         _, org_id = require_context_org(principal, ADMIN)
         return self._ensure(org_id)
 
+    def organization_created(self, org_id: str) -> None:
+        """OrganizationCreated (SPEC 5.21): the org's WebFlow record, before any site is mapped."""
+        self._ensure(org_id)
+
     def _ensure(self, org_id: str) -> WebFlow:
         now = self.now()
         return self.records.create_if_absent(WebFlow(_id=org_id, orgId=org_id, createdAt=now, updatedAt=now))
