@@ -24,6 +24,8 @@ from shared.adapters.firestore_store import FirestoreRepository, FirestoreStore,
 from shared.adapters.ipstack_geo import IpstackLocator
 from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.refund_store import FirestoreRefundStore
+from shared.adapters.report_job_store import FirestoreReportJobs
+from shared.adapters.sales_report_store import FirestoreSalesReportStore
 from shared.adapters.stripe_cards import StripeSavedCards, StripeTerminal
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
@@ -31,7 +33,7 @@ from shared.adapters.task_queue import CloudTaskQueue
 from shared.adapters.waitlist_store import FirestoreWaitListStore
 from shared.adapters.webflow_store import FirestoreWebFlowStore
 from shared.domain.identity import IdentityService
-from shared.domain.models import Order
+from shared.domain.models import Order, Season
 from shared.domain.seating import Seating
 from shared.domain.ticket_codes import TicketSigner, private_key_from_setting
 from shared.services.account_emails import AccountEmailService
@@ -49,10 +51,13 @@ from shared.services.orders_backfill import ChargeBackfillService
 from shared.services.printing import BreakApartService
 from shared.services.public_events import PublicEventService
 from shared.services.refunds import RefundService
+from shared.services.report_exports import ReportExports
 from shared.services.reports import ReportService
 from shared.services.roles import RoleService
+from shared.services.sales_reports import SalesReportService
 from shared.services.saved_cards import SavedCardService
 from shared.services.scanning import ScanService, signing_keys
+from shared.services.seasons import SeasonService
 from shared.services.seating import SeatingService, SeatsioPort
 from shared.services.stripe_webhooks import StripeWebhookService
 from shared.services.terminal import TerminalService
@@ -64,6 +69,7 @@ from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from shared.adapters.report_storage import CloudReportStorage
+    from shared.domain.sales_report import ReportDocument
     from shared.services.delivery import TicketImages
     from shared.services.uploads import UploadStorage
 
@@ -271,6 +277,19 @@ class Services:
         return ReportService(
             self.store, self.orders.matching_org_orders, _once(storage),
             find_customers=self.accounts.org_customers, metrics_of=self.accounts.org_metrics,
+            order_pages=self.orders.matching_org_order_pages, exports=self.report_exports,
+        )  # fmt: skip
+
+    @cached_property
+    def report_exports(self) -> ReportExports:
+        """Reports too large for a request (R-RP-1..3): scheduled by graphql, built and mailed
+        by send-email."""
+        store = self.store
+        return ReportExports(
+            jobs=FirestoreReportJobs(store.client), tasks=self.task_queue,
+            reports=lambda: self.reports, users=store.users, roles=store.roles,
+            organizations=store.organizations, claims=self.task_records, mailer=self.mailer,
+            email_from=self.settings.email_from,
         )  # fmt: skip
 
     @cached_property
@@ -345,6 +364,20 @@ class Services:
         return PublicEventService(self.store.events, live=self.events.live)
 
     @cached_property
+    def seasons(self) -> SeasonService:
+        """Seasons (R-T3-1): the event writer and listing rules on the `seasons` collection."""
+        writer = FirestoreEventWriter(
+            self.store.client, self.store.inventory, collection="seasons", model=Season
+        )
+        return SeasonService(self.store, writer, self.fees, live_events=self.events.live)
+
+    @cached_property
+    def public_seasons(self) -> PublicEventService[Season]:
+        """The website's season feeds (SPEC 4.8): seasonsList / seasonsDetails, getSeasonList /
+        getSeasonDetail."""
+        return PublicEventService(self.store.seasons, live=self.seasons.live, noun="Season")
+
+    @cached_property
     def waitlist(self) -> WaitListService:
         settings = self.settings
         store = self.store
@@ -359,6 +392,31 @@ class Services:
     @cached_property
     def analytics(self) -> AnalyticsService:
         return AnalyticsService(self.store)
+
+    @cached_property
+    def sales_reports(self) -> SalesReportService:
+        """Sales-report subscriptions (R-RP-5): GraphQL subscribes, send-email runs the reports."""
+        settings = self.settings
+
+        def storage() -> CloudReportStorage:
+            from shared.adapters.report_storage import CloudReportStorage
+
+            return CloudReportStorage(settings)
+
+        def render_pdf(document: ReportDocument) -> bytes:
+            # fpdf2 is imported when a report is first rendered: only send-email renders.
+            from shared.adapters.sales_report_pdf import render_sales_report
+
+            return render_sales_report(document)
+
+        store = self.store
+        return SalesReportService(
+            events=store.events, venues=store.venues, organizations=store.organizations,
+            subscriptions=FirestoreSalesReportStore(store.client), records=self.task_records,
+            tasks=self.task_queue, event_orders=self.analytics.event_orders, storage=_once(storage),
+            render_pdf=render_pdf, mailer=self.mailer, email_from=settings.email_from,
+            live_event=self.events.event,
+        )  # fmt: skip
 
     @cached_property
     def uploads(self) -> UploadService:

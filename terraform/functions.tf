@@ -65,11 +65,20 @@ locals {
       task_handler = true
       secrets      = ["SENDGRID_API_KEY"]
       # firebaseauth.admin: password-reset links are minted here, so they never sit in a task payload.
-      roles           = ["roles/datastore.user", "roles/firebaseauth.admin"]
-      bucket_roles    = { tickets = "roles/storage.objectViewer" } # QR attachments
-      timeout_seconds = 120
-      # A NotifyEvent task re-enqueues itself when sales start moved later or is > 30 days away.
-      enqueues = ["delivery"]
+      roles = ["roles/datastore.user", "roles/firebaseauth.admin"]
+      bucket_roles = {
+        tickets = "roles/storage.objectViewer", # QR attachments
+        # Sales-report PDFs (R-RP-5) and large CSV exports (R-RP-1..3): new objects, and signed
+        # GET links to them. A signed URL carries the signer's own permissions, so objects.get is
+        # needed too (objectCreator alone would sign links that answer 403).
+        reports = "roles/storage.objectUser",
+      }
+      signs_urls      = true # the sales-report and large-export links in the mail
+      memory_mb       = 512  # a large export's rows are held until the CSV is uploaded
+      timeout_seconds = 300  # large exports (BUILD_LEASE in shared/domain/report_jobs.py is longer)
+      # A NotifyEvent task re-enqueues itself when sales start moved later or is > 30 days away;
+      # a SalesReport run plans the next one; an export looks again when a build's lease ends.
+      enqueues = ["delivery", "background"]
     }
     "send-sms" = {
       description  = "Sends one SMS through Plivo."

@@ -1,4 +1,5 @@
-"""Transactional e-mail through SendGrid, Amazon SES as fallback (Cloud Tasks handler)."""
+"""Transactional e-mail through SendGrid, Amazon SES as fallback (Cloud Tasks handler); also
+builds the large CSV reports it mails (it holds the mail keys and the reports bucket)."""
 
 import flask
 import functions_framework
@@ -9,6 +10,8 @@ from shared.bootstrap import services
 from shared.entrypoint import http_entry, json_response
 from shared.errors import invalid
 from shared.services.account_emails import EMAIL_PATH as ACCOUNT_PATH
+from shared.services.report_exports import EXPORT_PATH as REPORT_EXPORT_PATH
+from shared.services.sales_reports import TASK_PATH as SALES_REPORT_PATH
 from shared.services.waitlist import EMAIL_PATH as WAIT_LIST_PATH
 
 
@@ -23,6 +26,16 @@ def handle(request: flask.Request) -> flask.Response:
         verify_task_request(request, app.settings, function_url(app.settings, "send-email", ACCOUNT_PATH))
         payload = request.get_json(silent=True) or {}
         return json_response({"result": app.account_emails.run_email_task(payload)})
+    if request.path.rstrip("/") == SALES_REPORT_PATH:  # SalesReport runs (R-RP-5)
+        verify_task_request(
+            request, app.settings, function_url(app.settings, "send-email", SALES_REPORT_PATH)
+        )
+        return json_response({"result": app.sales_reports.run_task(request.get_json(silent=True) or {})})
+    if request.path.rstrip("/") == REPORT_EXPORT_PATH:  # large CSV reports, built and mailed (R-RP-1..3)
+        url = function_url(app.settings, "send-email", REPORT_EXPORT_PATH)
+        verify_task_request(request, app.settings, url)
+        payload = request.get_json(silent=True) or {}
+        return json_response({"result": app.report_exports.run_export_task(payload)})
     verify_task_request(request, app.settings, function_url(app.settings, "send-email"))
     body = request.get_json(silent=True) or {}
     order_id, template, key = (str(body.get(name) or "") for name in ("orderId", "template", "key"))

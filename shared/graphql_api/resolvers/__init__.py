@@ -22,6 +22,8 @@ from shared.graphql_api.resolvers import (
     refunds,
     reports,
     roles,
+    sales_reports,
+    seasons,
     seating,
     unavailable,
     uploads,
@@ -32,7 +34,7 @@ from shared.graphql_api.roots import mutation, query
 
 MODULES = (
     account_emails, accounts, analytics, catalog, delivery, events, fees, orders, orders_backfill,
-    orders_read, payments, printing, public_feeds, refunds, reports, roles, seating, unavailable, uploads,
-    waitlist, webflow,
+    orders_read, payments, printing, public_feeds, refunds, reports, roles, sales_reports, seasons,
+    seating, unavailable, uploads, waitlist, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]
