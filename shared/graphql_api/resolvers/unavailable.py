@@ -1,8 +1,7 @@
-"""Root fields of the client contract whose features this backend does not serve yet (SPEC tier 2
-and 3: season orders (and their break-apart), member-id restrictions). Each
-answers a clear error with a stable code instead of a silent null, and a test keeps this list
-exact, so it shrinks as features land. Fields the SPEC defines as "null at the root" are real
-resolvers here too."""
+"""Root fields of the client contract whose features this backend does not serve yet (SPEC tier 3:
+season orders and their break-apart, member-id restrictions). Each answers a clear error with a
+stable code instead of a silent null, and a test keeps this list exact, so it shrinks as features
+land. Fields the SPEC defines as "null at the root" are real resolvers here too."""
 
 from __future__ import annotations
 
@@ -17,9 +16,7 @@ from shared.graphql_api.context import ctx
 from shared.graphql_api.roots import mutation, query
 
 NOT_YET_SERVED: dict[str, tuple[str, ...]] = {
-    "Query": (
-        "ticketRestriction",
-    ),
+    "Query": ("ticketRestriction",),
     "Mutation": (
         "createSeasonOrder",
         "createSeasonOrderPaymentIntent",
