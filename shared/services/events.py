@@ -27,7 +27,7 @@ from shared.domain.permissions import (
 from shared.domain.ports import Repository
 from shared.domain.validation import build, without_nones
 from shared.errors import DomainError, ErrorCode, not_found
-from shared.services.listings import ListingEditor, ListingWriter, StockStore, strip_nones
+from shared.services.listings import ListingEditor, ListingWriter, StockStore, edited_fields, strip_nones
 
 IN_QUERY_LIMIT = 30
 
@@ -170,7 +170,7 @@ class EventService:
         sold, per ticket type, tier, upgrade and promotion); R-EV-4 new holds when `isHold`."""
         stored = self._event_for(principal, str(data.get("_id") or ""), ADMIN)
         event = self.listings.replaced(stored, data)
-        self.store.events.save(event)
+        self.store.events.update(event.id, edited_fields(event))
         if self.seating:  # R-SEAT-2, server-side
             self.seating.event_saved(event)
         if self.webflow:  # EventUpdated: debounced Webflow re-sync (R-WF-6)

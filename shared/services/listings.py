@@ -23,7 +23,7 @@ from shared.domain.inventory import (
     remaining,
     with_live_stock,
 )
-from shared.domain.models import TicketHold, Venue
+from shared.domain.models import TicketedListing, TicketHold, Venue
 from shared.domain.ports import Repository
 from shared.domain.validation import build, without_nones
 from shared.errors import DomainError, ErrorCode
@@ -34,6 +34,13 @@ NOT_EDITABLE = (
     "waitList", "subscription",
 )  # fmt: skip
 _STOCK_LISTS = ("ticketTypes", "upgrades", "promotions")
+
+
+def edited_fields(listing: TicketedListing) -> dict[str, Any]:
+    """The fields an edit writes: all but those other writers own (the publish flag, holds, wait
+    list, subscriptions, ...). An edit is saved from a read taken a moment before, so writing the
+    whole document would undo a sign-up or a publish that landed in between."""
+    return {k: v for k, v in listing.doc().items() if k not in NOT_EDITABLE}
 
 
 class StockStore(Protocol):

@@ -31,7 +31,7 @@ from shared.domain.ports import Repository
 from shared.domain.validation import without_nones
 from shared.errors import DomainError, ErrorCode, not_found
 from shared.services.events import IN_QUERY_LIMIT, FeeCopier
-from shared.services.listings import ListingEditor, ListingWriter, StockStore
+from shared.services.listings import ListingEditor, ListingWriter, StockStore, edited_fields
 
 SEASON_TYPE = "General Event"  # SPEC 3.7: Season.type is String! and always this value
 
@@ -219,7 +219,7 @@ class SeasonService:
         """R-T3-1 as R-EV-3: the editable fields replaced; sold and held units stay taken."""
         stored = self._season_for(principal, str(data.get("_id") or ""), ADMIN)
         season = self.listings.replaced(stored, data, self._event_ids(stored.orgId, data, stored))
-        self.store.seasons.save(season)
+        self.store.seasons.update(season.id, edited_fields(season))
         return season
 
     def publish_season(
