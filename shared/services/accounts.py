@@ -18,7 +18,17 @@ from typing import Any, Protocol
 from shared.domain import customer_metrics
 from shared.domain.identity import IdentityService
 from shared.domain.listing import contains_text, criterion, matches, paginate
-from shared.domain.models import ROLE_LEVELS, Event, Metrics, Order, Organization, Role, User, UserProfile
+from shared.domain.models import (
+    ROLE_LEVELS,
+    Event,
+    Metrics,
+    Order,
+    Organization,
+    Role,
+    Season,
+    User,
+    UserProfile,
+)
 from shared.domain.permissions import (
     ADMIN,
     BOX_OFFICE,
@@ -30,7 +40,7 @@ from shared.domain.permissions import (
     require_level,
     require_user,
 )
-from shared.domain.ports import Repository
+from shared.domain.ports import Repository, Where
 from shared.domain.validation import build, without_nones
 from shared.errors import DomainError, ErrorCode, invalid, not_found
 from shared.settings import Settings
@@ -77,6 +87,9 @@ class AccountStore(Protocol):
 
     @property
     def events(self) -> Repository[Event]: ...
+
+    @property
+    def seasons(self) -> Repository[Season]: ...
 
 
 class CustomerGateway(Protocol):
@@ -500,17 +513,21 @@ class AccountService:
         code = (promo_code or "").strip().lower()
         if not code:
             return True
-        if not event_id:
-            # Seasons (Tier 3) have no repository yet; the order itself enforces the limit (R-PR-4).
-            return bool(season_id)
-        event = self.store.events.get(event_id)
-        promotion = next((p for p in event.promotions if p.code.lower() == code), None) if event else None
+        listing: Event | Season | None
+        scope: list[Where]
+        if event_id:
+            listing, scope = self.store.events.get(event_id), [("eventId", "==", event_id)]
+        else:
+            # A season's own orders, not the hidden per-event orders made from them (R-T3-2).
+            listing = self.store.seasons.get(season_id or "")
+            scope = [("seasonId", "==", season_id), ("hidden", "==", False)]
+        promotion = next((p for p in listing.promotions if p.code.lower() == code), None) if listing else None
         if promotion is None:
             return False
         if user is None:
             return True
         used = self.store.orders.count(
-            ("eventId", "==", event_id),
+            *scope,
             ("userId", "==", user.id),
             ("promotionCode", "==", promotion.code),
             ("state", "in", LIVE_ORDER_STATES),

@@ -11,7 +11,7 @@ import stripe
 
 from emulator import config
 from shared.bootstrap import services
-from shared.domain.models import Event, EventPromotion, Fee, Order, User
+from shared.domain.models import Event, EventPromotion, Fee, Order, Season, User
 from tests.integration.api import (
     data_of,
     error_of,
@@ -23,8 +23,8 @@ from tests.integration.api import (
     user_id_of,
 )
 
-USER_EXISTS = """query($email: String, $phone: String, $code: String, $eventId: String) {
-  userExists(email: $email, phoneNumber: $phone, promoCode: $code, eventId: $eventId) {
+USER_EXISTS = """query($email: String, $phone: String, $code: String, $eventId: String, $seasonId: String) {
+  userExists(email: $email, phoneNumber: $phone, promoCode: $code, eventId: $eventId, seasonId: $seasonId) {
     userId firstName lastName email phoneNumber hasPassword preferredLogin phoneNumberVerifiedAt
     promoAvailable } }"""
 ORGANIZATION = "{ organization { _id orgName tegSecret user { _id } } }"
@@ -256,6 +256,26 @@ def test_user_exists_reports_password_accounts_and_promo_use_limits():
     store.orders.create(refunded.model_copy(update={"id": "live-order-1", "state": "Active"}))
     assert data_of(gql(USER_EXISTS, variables))["userExists"]["promoAvailable"] is False
     assert data_of(gql(USER_EXISTS, {**variables, "code": "NOPE"}))["userExists"]["promoAvailable"] is False
+
+
+def test_a_season_promo_code_counts_the_buyers_season_orders_not_the_per_event_ones():
+    buyer = new_user()
+    user_id = user_id_of(buyer)
+    org = make_org()
+    store = services().store
+    promo = EventPromotion(code="SUBSCRIBER", type="Presale", totalQty=10, remainingQty=10, useLimit=1)
+    season = store.seasons.create(Season(orgId=org.id, createdAt=now(), name="Season", promotions=[promo]))
+    variables = {"email": buyer.email, "code": "subscriber", "seasonId": season.id}
+    parent = Order(orgId=org.id, eventName="", userId=user_id, createdAt=now(), createdBy=user_id,
+                   seasonId=season.id, promotionCode="SUBSCRIBER", type="Season")  # fmt: skip
+
+    assert data_of(gql(USER_EXISTS, variables))["userExists"]["promoAvailable"] is True
+    store.orders.create(parent.model_copy(update={"id": "child-1", "hidden": True, "eventId": "e1"}))
+    assert data_of(gql(USER_EXISTS, variables))["userExists"]["promoAvailable"] is True  # a child order
+    store.orders.create(parent)
+    assert data_of(gql(USER_EXISTS, variables))["userExists"]["promoAvailable"] is False
+    unknown = {**variables, "seasonId": "no-such-season"}
+    assert data_of(gql(USER_EXISTS, unknown))["userExists"]["promoAvailable"] is False
 
 
 def test_user_profile_creates_one_platform_stripe_customer():
