@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     )
     stripe_client_id: str = Field("", description="Connect OAuth client id (ca_...) Backstage links to.")
     stripe_redirect_url: str = Field("", description="Where Stripe sends promoters back after Connect.")
+    stripe_client_api_version: str = Field(
+        "2020-08-27",
+        pattern=r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$",
+        description="Stripe API version of the purchase portal's Stripe SDK: the checkout's ephemeral "
+        "key is made for it (bump it with the portal, not with stripe-python).",
+    )
     stripe_api_base: str | None = Field(
         None, description="URL of the local Stripe (localstripe).", json_schema_extra=LOCAL_ONLY
     )
@@ -140,6 +146,12 @@ class Settings(BaseSettings):
     )
     ipgeo_api_base: str | None = Field(
         None, description="URL of the IP-geolocation stand-in.", json_schema_extra=LOCAL_ONLY
+    )
+    member_api_allow_private_hosts: bool = Field(
+        False,
+        description="Let an organization's member-API URL (tegURL) use http and private or "
+        "loopback addresses, for the local stand-in; production calls https on public addresses only.",
+        json_schema_extra=LOCAL_ONLY,
     )
 
     # --- Tickets ------------------------------------------------------------------------------

@@ -32,9 +32,11 @@ locals {
     STRIPE_PUBLISHABLE_KEY = var.stripe_publishable_key
     STRIPE_CLIENT_ID       = var.platform.stripe_client_id
     STRIPE_REDIRECT_URL    = var.platform.stripe_redirect_url
-    WEBFLOW_SITE_ID        = var.platform.webflow_site_id
-    EMAIL_FROM             = var.messaging.email_from
-    SMS_FROM_NUMBER        = var.messaging.sms_from_number
+    # The purchase portal's Stripe SDK version: checkout's ephemeral keys are made for it.
+    STRIPE_CLIENT_API_VERSION = var.platform.stripe_client_api_version
+    WEBFLOW_SITE_ID           = var.platform.webflow_site_id
+    EMAIL_FROM                = var.messaging.email_from
+    SMS_FROM_NUMBER           = var.messaging.sms_from_number
     # SES is the e-mail fallback; the functions reach it as an AWS role trusting Google's
     # identity tokens (no AWS keys anywhere).
     SES_REGION   = var.messaging.ses_region

@@ -56,9 +56,11 @@ variable "platform" {
   type = object({
     stripe_client_id    = optional(string, "")
     stripe_redirect_url = optional(string, "")
-    purchase_portal_url = optional(string, "")
-    backstage_url       = optional(string, "")
-    webflow_site_id     = optional(string, "")
+    # The purchase portal's Stripe SDK API version (ephemeral keys are made for it).
+    stripe_client_api_version = optional(string, "2020-08-27")
+    purchase_portal_url       = optional(string, "")
+    backstage_url             = optional(string, "")
+    webflow_site_id           = optional(string, "")
   })
   default = {}
   validation {

@@ -25,10 +25,6 @@ from shared.settings import Settings
 log = logging.getLogger("sellout.stripe")
 
 PAYMENTS_UNAVAILABLE = "The payment service is unavailable. Please try again."
-# Stripe renders what an ephemeral key reads with the API version it was created for, which must
-# be the version of the client SDK that uses the key (the purchase portal's): bump it together
-# with the portal's Stripe SDK, not with stripe-python.
-EPHEMERAL_KEY_API_VERSION = "2020-08-27"
 
 
 def stripe_error(error: stripe.StripeError, what: str) -> DomainError:
@@ -93,6 +89,9 @@ class StripeSavedCards:
 
     def __init__(self, settings: Settings) -> None:
         self.client = stripe_client(settings)
+        # Stripe renders what an ephemeral key reads with the API version the key was made for,
+        # which must be the version of the client SDK that uses it (the purchase portal's).
+        self.client_api_version = settings.stripe_client_api_version
 
     def customer_email(self, customer_id: str) -> str:
         try:
@@ -159,7 +158,7 @@ class StripeSavedCards:
         try:
             key = self.client.v1.ephemeral_keys.create(
                 params={"customer": customer_id},
-                options={"stripe_version": EPHEMERAL_KEY_API_VERSION, "idempotency_key": idempotency_key},
+                options={"stripe_version": self.client_api_version, "idempotency_key": idempotency_key},
             )
         except stripe.StripeError as error:
             raise stripe_error(error, "Customer") from None

@@ -61,6 +61,10 @@ class Repo:
         self.by_id[item.id] = item
         return item
 
+    def update(self, item_id: str, fields: dict[str, Any]) -> None:
+        stored = self.by_id[item_id]
+        self.by_id[item_id] = type(stored).model_validate({**stored.doc(), **fields})
+
 
 class Stock:
     def live_stock(self, ids: Any) -> dict[str, dict[str, int]]:
