@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from emulator.ipstack_standin import IpstackStandIn
 from emulator.seatsio_standin import SeatsioStandIn
+from emulator.teg_standin import TegStandIn
 from emulator.webflow_standin import WebflowStandIn
 
 
@@ -88,6 +89,7 @@ class SaasStandIn:
         self.webflow = WebflowStandIn()
         self.seatsio = SeatsioStandIn()
         self.ipstack = IpstackStandIn()
+        self.teg = TegStandIn()
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
@@ -108,6 +110,7 @@ class SaasStandIn:
             self.webflow.clear()
             self.seatsio.clear()
             self.ipstack.clear()
+            self.teg.clear()
             return Response(status=204)
         if path == "/webflow" or path.startswith("/webflow/"):
             # Webflow Data API v2 subset + its test hooks (emulator/webflow_standin.py).
@@ -118,6 +121,9 @@ class SaasStandIn:
         if path.startswith("/ipgeo/"):
             # ipstack's geolocation API (emulator/ipstack_standin.py).
             return self.ipstack.dispatch(request, path.removeprefix("/ipgeo"))
+        if path.startswith("/teg/"):
+            # An organization's member API (emulator/teg_standin.py).
+            return self.teg.dispatch(request, path.removeprefix("/teg"))
         if path == "/_inbox/emails.json":
             return _json(self.inbox.emails)
         if path == "/_inbox/sms.json":

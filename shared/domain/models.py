@@ -689,6 +689,9 @@ class Order(Identified):
     parentSeasonOrderId: str = ""
     # Not in GraphQL: the buyer's per-code use counters this order holds (released on refund).
     codeUses: list[str] = Field(default_factory=list)
+    # Not in GraphQL: the member-id claim documents this order holds (shared.domain.member_tickets;
+    # given back per ticket on refund).
+    memberUses: list[str] = Field(default_factory=list)
     # Not in GraphQL: the refund claimed on this order and not settled yet (shared.adapters.refund_store).
     refundPending: str = ""
     # Not in GraphQL: set by Stripe's charge.dispute.created webhook.
