@@ -3,6 +3,7 @@ per event day, in the venue's time zone (with its VTIMEZONE), at the venue's add
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,26 +38,32 @@ def format_address(venue: Venue | None, fallback: Address | None) -> str:
 
 
 def calendar_invite(event: Event, venue: Venue | None, order_id: str, now: int) -> bytes:
+    return events_calendar_invite([(event, venue)], order_id, now)
+
+
+def events_calendar_invite(shows: Sequence[tuple[Event, Venue | None]], order_id: str, now: int) -> bytes:
+    """One VCALENDAR with a VEVENT per day of each show (a season receipt lists every event)."""
     # Imported here: icalendar costs ~60 ms of import, which only the e-mail sender should pay.
     from icalendar import Calendar
     from icalendar import Event as CalendarEvent
 
-    tz = ZoneInfo(venue_timezone(venue, event))
     calendar = Calendar()
     calendar.add("prodid", "-//Sellout//Tickets//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    location = format_address(venue, event.location)
-    for index, (start, end) in enumerate(event_day_windows(event)):
-        entry = CalendarEvent()
-        entry.add("uid", f"{order_id}-{event.id}-{index}@sellout")
-        entry.add("dtstamp", datetime.fromtimestamp(now, UTC))
-        entry.add("dtstart", datetime.fromtimestamp(start, tz))
-        entry.add("dtend", datetime.fromtimestamp(end, tz))
-        entry.add("summary", event.name)
-        if location:
-            entry.add("location", location)
-        entry.add("description", f"Confirmation code: {order_id}")
-        calendar.add_component(entry)
+    for event, venue in shows:
+        tz = ZoneInfo(venue_timezone(venue, event))
+        location = format_address(venue, event.location)
+        for index, (start, end) in enumerate(event_day_windows(event)):
+            entry = CalendarEvent()
+            entry.add("uid", f"{order_id}-{event.id}-{index}@sellout")
+            entry.add("dtstamp", datetime.fromtimestamp(now, UTC))
+            entry.add("dtstart", datetime.fromtimestamp(start, tz))
+            entry.add("dtend", datetime.fromtimestamp(end, tz))
+            entry.add("summary", event.name)
+            if location:
+                entry.add("location", location)
+            entry.add("description", f"Confirmation code: {order_id}")
+            calendar.add_component(entry)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

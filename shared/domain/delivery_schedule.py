@@ -92,8 +92,9 @@ class DeliveryPlan:
 
 def wants_delivery(order: Order) -> bool:
     """R-QR-4: someone to deliver to (a buyer account or a guest e-mail), and not a hidden order
-    (season child orders are delivered through their parent)."""
-    return bool(order.userId or order.email) and not order.hidden
+    — except a season's child orders (R-T3-2): they are the season holder's tickets to each
+    event, delivered like an event order of that event (their parent sends the receipt)."""
+    return bool(order.userId or order.email) and (not order.hidden or bool(order.parentSeasonOrderId))
 
 
 def day_of_reminders(order: Order, event: Event, after: int) -> tuple[ScheduledDelivery, ...]:
@@ -115,7 +116,8 @@ def plan_order_delivery(order: Order, event: Event, now: int) -> DeliveryPlan:
         return DeliveryPlan(False, ())
     at = delivery_time(event, now)
     if qr_timing(event.sendQRCode) != "Upon order" and at > now:
-        return DeliveryPlan(True, (ScheduledDelivery(SEND_TICKETS, at),))
+        # A season child's receipt is its parent's `seasonReceipt`: one, not one per event.
+        return DeliveryPlan(not order.parentSeasonOrderId, (ScheduledDelivery(SEND_TICKETS, at),))
     return DeliveryPlan(False, (ScheduledDelivery(SEND_TICKETS, now), *day_of_reminders(order, event, now)))
 
 
