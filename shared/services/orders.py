@@ -82,7 +82,8 @@ def _ids(value: Any) -> list[str]:
 
 
 def _buyer_text(order: Order, user: User | None, profile: UserProfile | None) -> list[str]:
-    texts = [order.id, order.email]
+    # R-T3-5: an order is also found by the member ids its tickets carry.
+    texts = [order.id, order.email, *(t.teiMemberId for t in order.tickets if t.teiMemberId)]
     for person in (user, profile):
         if person is not None:
             texts += [f"{person.firstName} {person.lastName}", person.email, person.phoneNumber]

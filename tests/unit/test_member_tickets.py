@@ -13,6 +13,7 @@ from shared.domain.member_tickets import MemberCheck, MemberCounts, MemberUse
 from shared.domain.models import Event, Order, OrderTicket, Organization, TeiMemberInfo
 from shared.errors import DomainError, ErrorCode
 from shared.services.member_tickets import MemberTicketService
+from shared.services.orders import listed
 
 
 def _event(guest_sale: bool = True, per_member: str = "2", **fields: Any) -> Event:
@@ -232,3 +233,10 @@ def test_ticket_restriction_needs_one_visible_listing() -> None:
 
     assert both.code == ErrorCode.INVALID_INPUT
     assert draft.code == ErrorCode.NOT_FOUND
+
+
+def test_orders_are_found_by_a_member_id_their_tickets_carry() -> None:
+    order = _order(_ticket("M-77"), _ticket())
+
+    assert listed(order, {"userQuery": "m-77"})
+    assert not listed(order, {"userQuery": "M-78"})
