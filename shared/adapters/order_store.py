@@ -77,6 +77,14 @@ class FirestoreOrderStore:
         record_reads(1)
         return _load(found[0].to_dict()) if found else None
 
+    def season_children(self, parent_id: str) -> list[Order]:
+        """A season order's hidden child orders (R-T3-2), in their events' order of ids."""
+        query = self.collection.where(filter=FieldFilter("parentSeasonOrderId", "==", parent_id))
+        snapshots = list(query.stream())
+        record_reads(max(1, len(snapshots)))
+        children = [o for s in snapshots if (o := _load(s.to_dict())) is not None]
+        return sorted(children, key=lambda o: o.id)
+
     def find_orders(
         self,
         *,

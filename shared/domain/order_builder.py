@@ -15,7 +15,6 @@ from typing import Any
 
 from shared.domain import inventory, pricing, promotions, seating, tiers
 from shared.domain.models import (
-    Event,
     EventCustomField,
     EventPromotion,
     EventUpgrade,
@@ -26,6 +25,8 @@ from shared.domain.models import (
     OrderUpgrade,
     Payment,
     Scan,
+    Season,
+    TicketedListing,
     TicketTier,
     TicketType,
     new_id,
@@ -85,9 +86,11 @@ class PricedOrder:
     promotion: EventPromotion | None = None
     discount: EventPromotion | None = None
     notes: list[str] = field(default_factory=list)
+    # A season order's hidden child orders, one per event (R-T3-2; set by checkout).
+    children: list[Order] = field(default_factory=list)
 
 
-def _check_event(event: Event, request: OrderRequest) -> None:
+def _check_event(event: TicketedListing, request: OrderRequest) -> None:
     """R-ORD-1 (D-17): the event exists for this org, is live and not cancelled."""
     if not event.active or event.orgId != request.org_id:
         raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
@@ -95,7 +98,7 @@ def _check_event(event: Event, request: OrderRequest) -> None:
         raise DomainError(ErrorCode.CONFLICT, "This event has been cancelled.")
 
 
-def _check_consistency(event: Event, request: OrderRequest, caller_level: int) -> None:
+def _check_consistency(event: TicketedListing, request: OrderRequest, caller_level: int) -> None:
     """R-ORD-13 (D-33): type, payment method and channel must agree; staff-only paths need staff."""
     box_office = request.channel == "Box Office"
     if request.channel not in ("Online", "Box Office"):
@@ -108,7 +111,7 @@ def _check_consistency(event: Event, request: OrderRequest, caller_level: int) -
     elif request.order_type == "RSVP":
         if event.processAs != "RSVP":
             raise invalid("This event does not take RSVPs.", "type")
-    elif request.order_type == "Paid":
+    elif request.order_type == "Paid" or (request.order_type == "Season" and isinstance(event, Season)):
         if event.processAs != "Paid":
             raise invalid("This event takes RSVPs, not payments.", "type")
     else:
@@ -119,7 +122,9 @@ def _check_consistency(event: Event, request: OrderRequest, caller_level: int) -
         raise invalid("Unknown payment method.", "paymentMethodType")
 
 
-def _check_sale_window(event: Event, request: OrderRequest, presale: EventPromotion | None, now: int) -> None:
+def _check_sale_window(
+    event: TicketedListing, request: OrderRequest, presale: EventPromotion | None, now: int
+) -> None:
     """R-ORD-2: the box office sells any time; online sales keep to the window (a Presale code
     opens it early, never late)."""
     if request.channel == "Box Office":
@@ -188,7 +193,7 @@ def _check_custom_fields(
     return stored
 
 
-def _scan_slots(event: Event, day_ids: Sequence[str]) -> list[Scan]:
+def _scan_slots(event: TicketedListing, day_ids: Sequence[str]) -> list[Scan]:
     """R-ORD-9: one slot per valid day, or one at the event start."""
     if day_ids:
         return [Scan(startsAt=int(d)) for d in day_ids if str(d).lstrip("-").isdigit()]
@@ -196,7 +201,7 @@ def _scan_slots(event: Event, day_ids: Sequence[str]) -> list[Scan]:
 
 
 def build_order(
-    event: Event,
+    event: TicketedListing,
     event_fees: Sequence[Fee],
     request: OrderRequest,
     *,
@@ -300,7 +305,9 @@ def build_order(
     order = Order(
         _id=order_id or new_id(16),
         orgId=event.orgId,
-        eventId=event.id,
+        # A season order (R-T3-2) names its season; its events get hidden child orders.
+        eventId="" if isinstance(event, Season) else event.id,
+        seasonId=event.id if isinstance(event, Season) else "",
         eventName=event.name,
         userId=request.buyer_user_id,
         email=request.buyer_email,
@@ -371,7 +378,7 @@ class PricedCart:
 
 
 def price_cart(
-    event: Event,
+    event: TicketedListing,
     event_fees: Sequence[Fee],
     tickets: Sequence[RequestedTicket],
     upgrade_ids: Sequence[str],

@@ -42,7 +42,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
-from shared.domain.models import SALES_TAX_FEE_NAME, Event, EventPromotion, EventUpgrade, Fee
+from shared.domain.models import SALES_TAX_FEE_NAME, EventPromotion, EventUpgrade, Fee, TicketedListing
 from shared.errors import DomainError, ErrorCode
 
 HALF = Fraction(1, 2)
@@ -491,7 +491,7 @@ def quote_to_graphql(quote: FeeQuote | None) -> dict[str, Any]:
 
 
 def complimentary_upgrades(
-    event: Event, ticket_type_ids_in_order: Sequence[str]
+    event: TicketedListing, ticket_type_ids_in_order: Sequence[str]
 ) -> list[tuple[EventUpgrade, int]]:
     """R-ORD-4: the free upgrades an order gets automatically, with quantities. An upgrade with
     `complimentary=true` comes when the order has a ticket of one of its `ticketTypeIds` (any

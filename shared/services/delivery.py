@@ -34,7 +34,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-from shared.domain.calendar_invite import ICS_FILENAME, calendar_invite
+from shared.domain import season_email, season_orders
+from shared.domain.calendar_invite import ICS_FILENAME, calendar_invite, events_calendar_invite
 from shared.domain.delivery_schedule import (
     DAY,
     DAY_OF,
@@ -47,7 +48,7 @@ from shared.domain.delivery_schedule import (
     plan_order_delivery,
     wants_delivery,
 )
-from shared.domain.models import Event, Order, Organization, User, Venue, new_id
+from shared.domain.models import Event, Order, Organization, Season, User, Venue, new_id
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level, require_owner_or_level
 from shared.domain.phone_numbers import e164
 from shared.domain.ports import Repository
@@ -159,6 +160,7 @@ class DeliveryService:
         renderer: EmailRenderer | None = None,
         refund_records: RefundRecords | None = None,
         clock: Callable[[], float] = time.time,
+        seasons: Repository[Season] | None = None,
     ) -> None:
         # Provider clients are factories: the GraphQL function builds this service to enqueue
         # resends and must not import (or hold credentials for) SendGrid, Plivo or the signer.
@@ -173,6 +175,7 @@ class DeliveryService:
         # order settled before the notice went out).
         self.refund_records = refund_records
         self.clock = clock
+        self.seasons = seasons  # season orders (R-T3-2): their receipt names the season
 
     @property
     def scheduled(self) -> ScheduledTasks:
@@ -195,6 +198,9 @@ class DeliveryService:
     def plan_for(self, order: Order) -> None:
         """`order_created` for an order the caller holds (checkout has just written it): an
         order nobody receives tickets for (anonymous box office, hidden) costs no read."""
+        if self.seasons is not None and season_orders.is_season_parent(order):
+            self._plan_season(order)
+            return
         if not wants_delivery(order):
             return
         event = self.events.get(order.eventId)
@@ -207,6 +213,26 @@ class DeliveryService:
             self._enqueue_email(order.id, "orderReceipt", "receipt")
         for delivery in plan.deliveries:
             self._schedule(order, delivery, now)
+
+    def _plan_season(self, parent: Order) -> None:
+        """A season order (R-T3-2): its `seasonReceipt` now, and each hidden child order's tickets
+        planned like an event order of that event (codes issued for the child, at the event's
+        own delivery time, with its day-of reminders). Idempotent like `plan_for`."""
+        if not wants_delivery(parent):
+            return
+        self._enqueue_email(parent.id, season_email.TEMPLATE, "season-receipt")
+        for child in self.orders.find(("parentSeasonOrderId", "==", parent.id)):
+            self.plan_for(child)
+
+    def resend_season_receipt(self, principal: Principal | None, order_id: str) -> bool:
+        """sendSeasonOrderReceiptEmail: the season order's buyer or box office of its org. An
+        explicit request sends again, so it gets a delivery key of its own."""
+        order = self._order(order_id)
+        require_owner_or_level(principal, order.userId, BOX_OFFICE, order.orgId)
+        if not season_orders.is_season_parent(order):
+            raise DomainError(ErrorCode.CONFLICT, "This is not a season order.", ["orderId"])
+        self._enqueue_email(order.id, season_email.TEMPLATE, f"season-receipt-resend~{new_id(10)}")
+        return True
 
     def order_refunded(self, order_id: str) -> int:
         """OrderRefunded (R-QR-7): once no ticket or upgrade is live, cancel every pending
@@ -306,6 +332,8 @@ class DeliveryService:
     def send_email(self, order_id: str, template: str, key: str) -> str:
         """send-email: one ticket, refund or cancellation e-mail, at least once (see the module
         docstring)."""
+        if template == season_email.TEMPLATE:
+            return self._send_season_receipt(order_id, key)
         if template not in TICKET_TEMPLATES and template not in REFUND_TEMPLATES:
             raise invalid("Unknown e-mail template.", "template")
         template_key: EmailTemplate = template  # type: ignore[assignment]  # checked just above
@@ -343,6 +371,51 @@ class DeliveryService:
         done = {"status": "sent", "provider": sent.provider, "providerMessageId": sent.message_id}
         self.records.finish(record_id, {**done, "sentAt": self.now()})
         return f"sent via {sent.provider}"
+
+    def _send_season_receipt(self, order_id: str, key: str) -> str:
+        """send-email for `seasonReceipt` (at least once, claimed per key like every e-mail)."""
+        order = self.orders.get(order_id)
+        season = self.seasons.get(order.seasonId) if order and self.seasons is not None else None
+        if order is None or season is None:
+            return "order or season not found"
+        if order.state in DEAD_ORDER_STATES:
+            return "order refunded or canceled"
+        buyer = self.users.get(order.userId) if order.userId else None
+        to = order.email or (buyer.email if buyer else "")
+        if not to:
+            return "no e-mail address"
+        record_id = f"{order.id}~{key}~email"
+        claim = Delivery(orderId=order.id, channel="email", key=key, template=season_email.TEMPLATE,
+                         status="sending", claimedAt=self.now())  # fmt: skip
+        outcome = self.records.claim(record_id, claim, lease=EMAIL_LEASE, retry_stale=True)
+        if outcome == "done":
+            return "already sent"
+        if outcome == "busy":
+            raise retry_later("This e-mail is being sent.")
+        try:
+            sent = self.mailer().send(self._compose_season_receipt(order, season, buyer, to))
+        except Exception:
+            self.records.release(record_id)
+            raise
+        done = {"status": "sent", "provider": sent.provider, "providerMessageId": sent.message_id}
+        self.records.finish(record_id, {**done, "sentAt": self.now()})
+        return f"sent via {sent.provider}"
+
+    def _compose_season_receipt(self, order: Order, season: Season, buyer: User | None, to: str) -> Email:
+        events = self.events.get_many(season.eventIds)
+        shown = [events[e] for e in season.eventIds if e in events]
+        venues = self.venues.get_many({v for v in [season.venueId, *(e.venueId for e in shown)] if v})
+        org = self.organizations.get(order.orgId)
+        shows = [(e, venues.get(e.venueId)) for e in shown]
+        context = season_email.season_receipt_context(
+            order=order, season=season, shows=shows, venue=venues.get(season.venueId), org=org, buyer=buyer
+        )
+        html, text = self.renderer.render(season_email.TEMPLATE, context)
+        ics = events_calendar_invite(shows, order.id, self.now())
+        return Email(
+            to=to, from_email=self.email_from, from_name=brand_of(org).name, subject=str(context["subject"]),
+            html=html, text=text, attachments=(Attachment(ICS_FILENAME, ics, "text/calendar"),),
+        )  # fmt: skip
 
     def send_text(self, order_id: str, kind: str, key: str) -> str:
         """send-sms: the ticket MMS (R-MSG-4), at most once (see the module docstring)."""
@@ -482,7 +555,9 @@ class DeliveryService:
                           execute_at=delivery.execute_at, now=now, day=delivery.day)  # fmt: skip
         self.scheduled.plan(task, now)
 
-    def _enqueue_email(self, order_id: str, template: EmailTemplate, key: str) -> None:
+    def _enqueue_email(
+        self, order_id: str, template: EmailTemplate | season_email.SeasonTemplate, key: str
+    ) -> None:
         payload = {"orderId": order_id, "template": template, "key": key}
         self.tasks.enqueue(QUEUE, EMAIL_FUNCTION, payload, key=f"email~{order_id}~{key}")
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from shared.domain import season_orders
 from shared.domain.models import Event, Order
 from shared.domain.permissions import BOX_OFFICE, Principal, require_level, require_user
 from shared.domain.ports import Repository
@@ -25,6 +26,8 @@ from shared.errors import not_found
 
 class PrintOrders(Protocol):
     def by_id_or_secret(self, key: str) -> Order | None: ...
+
+    def season_children(self, parent_id: str) -> list[Order]: ...
 
 
 class PrintRecords(Protocol):
@@ -61,6 +64,23 @@ class BreakApartService:
                 order = order.model_copy(update={"printed": True})
             result.append(order)
         return result
+
+    def break_apart_seasons(
+        self, principal: Principal | None, order_ids: Sequence[str | None] | None
+    ) -> list[Order]:
+        """breakApartSeasonOrder / multipleBreakApartSeasonOrder (R-QR-8, R-T3-2): the hidden child
+        orders of each season order (what door staff scan), each with its per-item codes, parent
+        by parent in the order asked. BOX_OFFICE of each season order's org; the whole batch is
+        checked before any code is issued."""
+        caller = require_user(principal)
+        children: list[str] = []
+        for key in batch_keys(order_ids):
+            parent = self.orders.by_id_or_secret(key)
+            if parent is None or not season_orders.is_season_parent(parent):
+                raise not_found("Season order")
+            require_level(caller, BOX_OFFICE, parent.orgId)
+            children += [c.id for c in self.orders.season_children(parent.id)]
+        return self.break_apart_many(caller, children) if children else []
 
     def _checked_batch(self, caller: Principal, keys: list[str]) -> list[tuple[Order, Event]]:
         """Every order of the batch (each once, whether named by `_id` or `secretId`) with its

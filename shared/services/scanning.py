@@ -112,6 +112,10 @@ class ScanService:
         ):
             raise bad_code()  # a code of a reissued secret, or signed for another event
         require_level(caller, SCANNER, order.orgId)  # D-3: the order's own org
+        if order.seasonId and not order.eventId:
+            # R-T3-2: a season order admits through its child order at each event, never itself
+            # (it names no event, so one scan of it would pass any door of the season).
+            raise DomainError(ErrorCode.REFUSED, "This is a season order: scan the ticket for this event.")
         return caller, order, read
 
     def _zone_and_start(self, order: Order) -> tuple[ZoneInfo, int]:

@@ -149,12 +149,3 @@ def test_batch_print_breaks_apart_and_marks_printed_multiple_only_breaks_apart()
     assert all(t["qrCodeUrl"] for o in results[:2] for t in o["tickets"] if t["state"] == "Active")
     assert stored_order(first.id).printed and stored_order(second.id).printed
     assert stored_order(dead.id) == dead  # nothing live: no code, not printed
-
-
-def test_season_break_apart_is_still_unavailable() -> None:
-    org = make_org()
-    clerk = staff_of(org.id, "BOX_OFFICE")
-    for field, arg in (("breakApartSeasonOrder", "String!"), ("multipleBreakApartSeasonOrder", "[String]!")):
-        value: Any = "x" if arg == "String!" else ["x"]
-        error = error_of(clerk.gql(f"mutation($o: {arg}) {{ {field}(orderId: $o) {{ _id }} }}", {"o": value}))
-        assert error["extensions"]["errorCode"] == "UNAVAILABLE"

@@ -23,4 +23,10 @@ def resolve_send_order_qr_code_email(_: None, info: GraphQLResolveInfo, orderId:
     return c.services.delivery.resend_tickets(c.principal, orderId)
 
 
+@mutation.field("sendSeasonOrderReceiptEmail")
+def resolve_send_season_order_receipt_email(_: None, info: GraphQLResolveInfo, orderId: str) -> Any:
+    c = ctx(info)
+    return c.services.delivery.resend_season_receipt(c.principal, orderId)
+
+
 BINDABLES: list[SchemaBindable] = []  # root fields only: registered on `mutation` above

@@ -31,4 +31,18 @@ def resolve_batch_print_break_apart_order(
     return docs(c.services.printing.break_apart_many(c.principal, orderId, printed=True))
 
 
+@mutation.field("breakApartSeasonOrder")
+def resolve_break_apart_season_order(_: None, info: GraphQLResolveInfo, orderId: str) -> Any:
+    c = ctx(info)
+    return docs(c.services.printing.break_apart_seasons(c.principal, [orderId]))
+
+
+@mutation.field("multipleBreakApartSeasonOrder")
+def resolve_multiple_break_apart_season_order(
+    _: None, info: GraphQLResolveInfo, orderId: list[str | None]
+) -> Any:
+    c = ctx(info)
+    return docs(c.services.printing.break_apart_seasons(c.principal, orderId))
+
+
 BINDABLES: list[SchemaBindable] = []  # root fields only: registered on `mutation` above
