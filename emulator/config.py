@@ -155,6 +155,8 @@ def local_environment() -> dict[str, str]:
         "SEATSIO_SECRET_KEY": "local-seatsio-company-key",
         "IPGEO_API_BASE": f"{SAAS_URL}/ipgeo",
         "IPGEO_ACCESS_KEY": "local-ipgeo-key",  # the stand-in only checks one is sent
+        # Organizations' member APIs (tegURL) point at the stand-in under SAAS_URL/teg locally.
+        "MEMBER_API_ALLOW_PRIVATE_HOSTS": "true",
         "CORS_ALLOWED_ORIGINS": json.dumps(
             ["http://localhost:3000", "http://localhost:3001", "http://127.0.0.1:3000"]
         ),

@@ -46,6 +46,7 @@ from shared.services.events import EventService
 from shared.services.fees import FeeService
 from shared.services.geolocation import GeolocationService
 from shared.services.mailer import FallbackMailer
+from shared.services.member_tickets import MemberDirectory, MemberTicketService
 from shared.services.orders import OrderService
 from shared.services.orders_backfill import ChargeBackfillService
 from shared.services.printing import BreakApartService
@@ -147,7 +148,21 @@ class Services:
             on_order_created=self.order_created,
             seats=self.seating,
             cards=self.saved_cards,
+            members=self.member_tickets,
         )
+
+    @cached_property
+    def member_tickets(self) -> MemberTicketService:
+        """Member-linked and guest tickets (R-T3-5/6, R-ORD-7): the org's member API is called over
+        HTTP, its tokens cached per org by the one adapter this instance keeps."""
+        settings = self.settings
+
+        def directory() -> MemberDirectory:
+            from shared.adapters.member_api import MemberApi
+
+            return MemberApi(settings)
+
+        return MemberTicketService(self.store, self.store.checkout.member_uses, _once(directory))
 
     def order_created(self, order: Order) -> None:
         """OrderCreated reactions (SPEC 5.21), after the order is committed; each is idempotent
@@ -347,7 +362,7 @@ class Services:
             organizations=store.organizations, users=store.users,
             records=self.task_records, tasks=self.task_queue,
             images=_once(images), signer=_once(signer), mailer=self.mailer, texts=_once(texts),
-            email_from=settings.email_from, refund_records=self.refund_store,
+            email_from=settings.email_from, refund_records=self.refund_store, seasons=self.store.seasons,
         )  # fmt: skip
 
     @cached_property

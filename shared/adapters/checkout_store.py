@@ -14,10 +14,17 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.adapters.customer_metrics_store import FirestoreCustomerMetrics
 from shared.adapters.inventory_store import FirestoreInventory
 from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.member_use_store import FirestoreMemberUses
 from shared.domain import customer_metrics
 from shared.domain.inventory import Allocation, StockKey
+from shared.domain.member_tickets import MemberUse
 from shared.domain.models import Order
-from shared.domain.reservations import AlreadyRecordedError, CodeClaim, Reservation, StaleReservationError
+from shared.domain.reservations import (
+    AlreadyRecordedError,
+    CodeClaim,
+    Reservation,
+    StaleReservationError,
+)
 from shared.errors import DomainError, ErrorCode
 
 
@@ -29,6 +36,7 @@ class FirestoreCheckoutStore:
         self.orders = client.collection("orders")
         self.code_uses = client.collection("codeUses")
         self.metrics = FirestoreCustomerMetrics(client)
+        self.member_uses = FirestoreMemberUses(client)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -104,19 +112,28 @@ class FirestoreCheckoutStore:
     # --- writes with stock --------------------------------------------------------------------
 
     def create_reservation(
-        self, reservation: Reservation, wants: dict[StockKey, int], claims: list[CodeClaim]
+        self,
+        reservation: Reservation,
+        wants: dict[StockKey, int],
+        claims: list[CodeClaim],
+        member_uses: list[MemberUse] | None = None,
     ) -> Reservation:
-        """Take the stock (and the buyer's code uses) and create the reservation holding them."""
+        """Take the stock (and the buyer's code uses and member-id claims) and create the
+        reservation holding them; the order it becomes holds them after it (refunds return them)."""
         ref = self.reservations.document(reservation.id)
         reservation.codeUses = [c.doc_id for c in claims]
+        reservation.memberUses = list(member_uses or [])
+        reservation.order.codeUses = list(reservation.codeUses)
+        reservation.order.memberUses = [u.docId for u in reservation.memberUses]
 
         def write(batch: firestore.WriteBatch, allocation: Allocation) -> None:
             reservation.allocation = Reservation.stored_allocation(allocation)
             self._claim_uses(batch, claims)
+            self.member_uses.claim(batch, reservation.memberUses)
             batch.create(ref, reservation.doc())
 
         try:
-            self.inventory.take(reservation.eventId, reservation.shardCount, wants, extra_writes=write)
+            self.inventory.take(reservation.stock_id, reservation.shardCount, wants, extra_writes=write)
         except google_exceptions.AlreadyExists as error:
             raise AlreadyRecordedError from error
         return reservation
@@ -128,15 +145,21 @@ class FirestoreCheckoutStore:
         shard_count: int,
         wants: dict[StockKey, int],
         claims: list[CodeClaim],
+        *,
+        member_uses: list[MemberUse] | None = None,
+        children: list[Order] | None = None,
     ) -> Order:
-        """Box-office and free orders: take the stock and the buyer's code uses and write the
-        order (and count it in the buyer's metrics), in one batch."""
+        """Box-office and free orders: take the stock, the buyer's code uses and the member-id
+        claims and write the order (and count it in the buyer's metrics), in one batch."""
         ref = self.orders.document(order.id)
         order.codeUses = [c.doc_id for c in claims]
+        order.memberUses = [u.docId for u in member_uses or []]
 
         def write(batch: firestore.WriteBatch, _: Allocation) -> None:
             self._claim_uses(batch, claims)
+            self.member_uses.claim(batch, member_uses or [])
             batch.create(ref, order.doc())
+            self._create_children(batch, children or [])
             self.metrics.add(batch, customer_metrics.purchase(order))
 
         try:
@@ -156,6 +179,7 @@ class FirestoreCheckoutStore:
         only if nobody touched it since."""
         batch = self.client.batch()
         batch.create(self.orders.document(order.id), order.doc())
+        self._create_children(batch, reservation.children)
         batch.update(
             self.reservations.document(reservation.id),
             {"state": "fulfilled", "orderId": order.id},
@@ -164,6 +188,12 @@ class FirestoreCheckoutStore:
         self.metrics.add(batch, customer_metrics.purchase(order))
         self._commit(batch)
         record_writes(len(batch))
+
+    def _create_children(self, batch: firestore.WriteBatch, children: list[Order]) -> None:
+        """A season order's hidden child orders (R-T3-2), created in their parent's batch: neither
+        exists without the other. No metrics: the parent is the sale."""
+        for child in children:
+            batch.create(self.orders.document(child.id), child.doc())
 
     def _guard(
         self, batch: firestore.WriteBatch, reservation_id: str, expected: str, fields: dict[str, Any]
@@ -186,8 +216,9 @@ class FirestoreCheckoutStore:
         def write(batch: firestore.WriteBatch) -> None:
             self._guard(batch, reservation.id, "held", {"state": "released"})
             self.return_uses(batch, reservation.codeUses)
+            self.member_uses.release(batch, reservation.memberUses)
 
-        self.inventory.release(reservation.eventId, reservation.held_allocation(), extra_writes=write)
+        self.inventory.release(reservation.stock_id, reservation.held_allocation(), extra_writes=write)
 
     def retake(self, reservation: Reservation) -> Reservation:
         """A payment that arrived after its reservation expired: hold the stock again if it's there."""
@@ -200,9 +231,10 @@ class FirestoreCheckoutStore:
             self._claim_uses(
                 batch, [CodeClaim(doc_id, limit) for doc_id, limit in reservation.codeLimits.items()]
             )
+            self.member_uses.claim(batch, reservation.memberUses)
 
         self.inventory.take(
-            reservation.eventId, reservation.shardCount, dict(reservation.wants), extra_writes=write
+            reservation.stock_id, reservation.shardCount, dict(reservation.wants), extra_writes=write
         )
         reservation.state = "held"
         return reservation

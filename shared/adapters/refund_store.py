@@ -16,6 +16,7 @@ from typing import Any
 
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.checkout_store import FirestoreCheckoutStore
 from shared.adapters.customer_metrics_store import FirestoreCustomerMetrics
@@ -23,6 +24,7 @@ from shared.adapters.inventory_store import FirestoreInventory
 from shared.adapters.io_stats import record_reads, record_writes
 from shared.domain.customer_metrics import MetricsChange
 from shared.domain.inventory import StockKey
+from shared.domain.member_tickets import MemberUse
 from shared.domain.models import Order
 from shared.domain.refund_rules import RefundRecord
 
@@ -58,6 +60,10 @@ class OrderChange:
     return_code_uses: bool = False
     settlement: Settlement | None = None
     metrics: MetricsChange | None = None
+    # Member-id claims of the tickets this change cancels (R-ORD-7), given back with it.
+    member_uses: list[MemberUse] = field(default_factory=list)
+    # A season order's hidden children changed with it (R-T3-2), each against its read version.
+    children: list[tuple[Order, Any]] = field(default_factory=list)
 
 
 class FirestoreRefundStore:
@@ -142,6 +148,13 @@ class FirestoreRefundStore:
             return None
         return Order.model_validate(snapshot.to_dict()), snapshot.update_time
 
+    def children(self, parent_id: str) -> list[tuple[Order, Any]]:
+        """A season order's hidden child orders (R-T3-2) with the versions they were read at."""
+        query = self.orders.where(filter=FieldFilter("parentSeasonOrderId", "==", parent_id))
+        snapshots = list(query.stream())
+        record_reads(max(1, len(snapshots)))
+        return [(Order.model_validate(s.to_dict()), s.update_time) for s in snapshots]
+
     def commit(self, change: OrderChange) -> None:
         """Write `change` atomically, or raise StaleOrderError (order or stock moved: re-plan) /
         AlreadySettledError (its refund was settled by someone else meanwhile)."""
@@ -161,7 +174,19 @@ class FirestoreRefundStore:
             )  # fmt: skip
             if change.return_code_uses:
                 self.checkout.return_uses(batch, order.codeUses)
+            self.checkout.member_uses.release(batch, change.member_uses)
             self.metrics.add(batch, change.metrics)
+            for child, child_version in change.children:
+                # Checked here, not only by the precondition: a stock shard's lost race retries
+                # this function, and a stale child must re-plan the change instead.
+                if self.orders.document(child.id).get().update_time != child_version:
+                    raise StaleOrderError
+                record_reads(1)
+                child_doc = child.doc()
+                batch.update(
+                    self.orders.document(child.id), {k: child_doc[k] for k in ORDER_FIELDS},
+                    option=self.client.write_option(last_update_time=child_version),
+                )  # fmt: skip
 
         try:
             if change.event_id:

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.domain.inventory import Allocation
+from shared.domain.member_tickets import MemberUse
 from shared.domain.models import Identified, Order
 
 HOLD_SECONDS = 15 * 60
@@ -44,10 +45,21 @@ class Reservation(Identified):
     # late payment re-takes an expired reservation).
     codeUses: list[str] = Field(default_factory=list)
     codeLimits: dict[str, int] = Field(default_factory=dict)
+    # The member-id claims this reservation holds (R-ORD-7), with their limits, for the same reason.
+    memberUses: list[MemberUse] = Field(default_factory=list)
     # Seated events (R-SEAT-3): the seat labels this checkout books on seats.io under the order's
     # id (booked once the buyer's hold token arrives with createOrder; freed on release).
     seats: list[str] = Field(default_factory=list)
     seatingChartKey: str = ""
+    # Season checkouts (R-T3-2): the stock held is the season's (`eventId` stays empty), and the
+    # hidden child orders, built and checked before any money moved, are written with the order.
+    seasonId: str = ""
+    children: list[Order] = Field(default_factory=list)
+
+    @property
+    def stock_id(self) -> str:
+        """The listing whose stock shards hold this reservation's units: the event or the season."""
+        return self.seasonId or self.eventId
 
     def held_allocation(self) -> Allocation:
         return {int(index): dict(parts) for index, parts in self.allocation.items()}

@@ -16,10 +16,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from shared.domain import inventory, promotions, seating
-from shared.domain.models import Event, Fee, Order, Organization, new_id
+from shared.domain import inventory, promotions, season_orders, seating
+from shared.domain.member_tickets import MemberUse
+from shared.domain.models import Event, Fee, Order, Organization, Season, TicketedListing, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
 from shared.domain.payment_methods import SavedCard
 from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
@@ -35,6 +36,10 @@ from shared.domain.reservations import (
 from shared.errors import DomainError, ErrorCode, not_found
 
 log = logging.getLogger("sellout.checkout")
+
+# What a checkout sells: an event, or a season (R-T3-2) — priced, held and paid the same way; a
+# season order also writes one hidden child order per event of the season, with the order.
+ListingKind = Literal["event", "season"]
 
 
 class Payments(Protocol):
@@ -99,6 +104,14 @@ class NoSavedCards:
         return None
 
 
+class MemberTickets(Protocol):
+    """Member-linked and guest tickets (shared.services.member_tickets, R-ORD-7): validates the
+    order's member ids (setting their validity from the member API) and returns the claims the
+    order makes, written atomically with it."""
+
+    def order_member_uses(self, event: Event, order: Order) -> list[MemberUse]: ...
+
+
 class TaskQueue(Protocol):
     def enqueue(self, queue: str, function: str, payload: dict[str, Any], *, path: str = "/",
                 key: str | None = None, run_at: int | None = None) -> str: ...  # fmt: skip
@@ -107,6 +120,12 @@ class TaskQueue(Protocol):
 def derived_id(prefix: str, *parts: str) -> str:
     """A stable id from our own keys: the same checkout retried maps to the same records."""
     return prefix + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:22]
+
+
+def _kind_part(kind: ListingKind) -> tuple[str, ...]:
+    """Season checkouts derive their ids in a space of their own: a client key reused for an
+    event checkout never finds the season's records (events keep their original ids)."""
+    return ("season",) if kind == "season" else ()
 
 
 def order_request(
@@ -155,6 +174,7 @@ class CheckoutService:
         on_order_created: Callable[[Order], None] = lambda order: None,
         seats: SeatBooking | None = None,
         cards: CheckoutCards | None = None,
+        members: MemberTickets | None = None,
     ) -> None:
         self.store = store
         self.checkout = store.checkout
@@ -168,6 +188,7 @@ class CheckoutService:
         self.on_order_created = on_order_created
         self.seats: SeatBooking = seats or NoSeats()
         self.cards: CheckoutCards = cards or NoSavedCards()
+        self.members = members
 
     # --- shared steps -------------------------------------------------------------------------
 
@@ -178,7 +199,32 @@ class CheckoutService:
         stock = self.store.inventory.live_stock([event.id])[event.id]
         return inventory.with_live_stock(event, stock)
 
-    def _uses(self, event: Event, user_id: str, request: OrderRequest) -> CodeUses:
+    def _live_listing(self, kind: ListingKind, listing_id: str) -> TicketedListing:
+        if kind == "event":
+            return self._live_event(listing_id)
+        season: Season | None = self.store.seasons.get(listing_id)
+        if season is None or not season.active:
+            raise DomainError(ErrorCode.NOT_FOUND, "Season not found.")
+        stock = self.store.inventory.live_stock([season.id])[season.id]
+        return inventory.with_live_stock(season, stock)
+
+    def _listing_fees(self, listing: TicketedListing) -> list[Fee]:
+        """R-FEE-1: the listing's own non-disabled fees (an event's, or a season's)."""
+        if isinstance(listing, Season):
+            return [f for f in self.store.fees.find(("seasonId", "==", listing.id)) if not f.disabled]
+        return self.event_fees(listing.id)
+
+    def _season_children(self, season: Season, priced: PricedOrder) -> None:
+        """R-T3-2: the hidden child orders of a season order, one per event, built (and the ticket
+        mapping checked) before any stock is held or money moves."""
+        if seating.is_seated(season.seatingChartKey):
+            # R-SEAT-3 for seasons (book the same seats in every event) is not built yet: refuse
+            # before anything moves rather than sell seats nobody booked.
+            raise DomainError(ErrorCode.UNAVAILABLE, "Seated season tickets are not available yet.")
+        events = self.store.events.get_many(season.eventIds)
+        priced.children = season_orders.build_children(priced.order, season, events)
+
+    def _uses(self, event: TicketedListing, user_id: str, request: OrderRequest) -> CodeUses:
         """How often the buyer already used each code on this event (R-PR-4/5): read from the
         same per-buyer counters the order claims atomically, so the early, friendly refusal
         and the authoritative one agree. Anonymous sales have none."""
@@ -196,23 +242,27 @@ class CheckoutService:
         counts = self.checkout.code_use_counts(list(ids.values()))
         return CodeUses(**{kind: counts.get(doc_id, 0) for kind, doc_id in ids.items()})
 
-    def _price(
-        self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, order_id: str
-    ) -> tuple[Event, PricedOrder]:
-        event = self._live_event(str(params.get("eventId") or ""))
+    def _price(  # noqa: PLR0917 - the event checkout's steps, plus which kind of listing it sells
+        self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, order_id: str,
+        kind: ListingKind = "event",
+    ) -> tuple[TicketedListing, PricedOrder]:  # fmt: skip
+        listing_id = str(params.get("seasonId" if kind == "season" else "eventId") or "")
+        event = self._live_listing(kind, listing_id)
         level = caller.level_in(event.orgId)
         box_office = channel == "Box Office"
         buyer = str(params.get("userId") or "") if box_office and level >= BOX_OFFICE else caller.user_id
         request = order_request(params, channel=channel, created_by=caller.user_id, buyer=buyer, ip=ip)
         priced = build_order(
             event,
-            self.event_fees(event.id),
+            self._listing_fees(event),
             request,
             caller_level=level,
             uses=self._uses(event, buyer, request),
             now=int(self.clock()),
             order_id=order_id,
         )
+        if isinstance(event, Season):
+            self._season_children(event, priced)
         return event, priced
 
     @staticmethod
@@ -221,10 +271,20 @@ class CheckoutService:
         buyer = priced.order.userId
         codes = [p for p in (priced.promotion, priced.discount) if p is not None]
         return (
-            [CodeClaim(code_use_id(priced.order.eventId, p.id, buyer), p.useLimit) for p in codes]
+            [
+                CodeClaim(code_use_id(priced.order.eventId or priced.order.seasonId, p.id, buyer), p.useLimit)
+                for p in codes
+            ]
             if buyer
             else []
         )
+
+    def _member_uses(self, event: TicketedListing, priced: PricedOrder) -> list[MemberUse]:
+        """R-ORD-7: an event order's member-id claims, its member ids checked first (the tickets'
+        validity is set from the member API, never taken from the client)."""
+        if self.members is None or not isinstance(event, Event):
+            return []
+        return self.members.order_member_uses(event, priced.order)
 
     def _organization(self, org_id: str) -> Organization:
         org: Organization | None = self.store.organizations.get(org_id)
@@ -235,8 +295,9 @@ class CheckoutService:
     # --- card payments ----------------------------------------------------------------------
 
     def start_card_payment(
-        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
-    ) -> dict[str, str | None]:
+        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = "",
+        kind: ListingKind = "event",
+    ) -> dict[str, str | None]:  # fmt: skip
         """createOrderPaymentIntent (R-PAY-2): hold the stock, then open the PaymentIntent.
 
         With `paymentMethodId` the buyer pays with a saved card (a platform PaymentMethod): it is
@@ -248,14 +309,15 @@ class CheckoutService:
         if stale := str(params.get("stalePaymentIntentId") or ""):
             self.abandon_payment(caller, stale)
         key = client_key or str(params.get("_id") or "")
-        reservation_id = derived_id("r", caller.user_id, key) if key else new_id(20)
+        reservation_id = derived_id("r", caller.user_id, *_kind_part(kind), key) if key else new_id(20)
         existing = self.checkout.reservation(reservation_id)
         if existing and existing[0].paymentIntentId and existing[0].state == "held":
             intent = self.payments.retrieve(existing[0].stripeAccount, existing[0].paymentIntentId)
             return self._started(caller, existing[0].order.userId, reservation_id, intent)
-        event, priced = self._price(caller, params, channel, ip, order_id=derived_id("o", reservation_id))
+        event, priced = self._price(caller, params, channel, ip, derived_id("o", reservation_id), kind)
         if priced.total == 0:  # nothing to charge: the client creates the order with method None
             return {"paymentIntentId": None, "clientSecret": None, "ephemeralKey": None}
+        member_uses = self._member_uses(event, priced)
         org = self._organization(event.orgId)
         if not org.stripeId:
             raise DomainError(ErrorCode.CONFLICT, "This organization cannot take card payments yet.")
@@ -273,7 +335,9 @@ class CheckoutService:
         reservation = Reservation(
             _id=reservation_id,
             orgId=event.orgId,
-            eventId=event.id,
+            eventId=priced.order.eventId,
+            seasonId=priced.order.seasonId,
+            children=priced.children,
             userId=caller.user_id,
             createdAt=now,
             expiresAt=now + self.hold_seconds,
@@ -294,10 +358,10 @@ class CheckoutService:
             key=f"expire-{reservation.id}", run_at=reservation.expiresAt,
         )  # fmt: skip
         try:
-            self.checkout.create_reservation(reservation, priced.wants, claims)
+            self.checkout.create_reservation(reservation, priced.wants, claims, member_uses=member_uses)
         except AlreadyRecordedError:
             return self.start_card_payment(
-                caller, {**params, "stalePaymentIntentId": None}, ip=ip, client_key=key
+                caller, {**params, "stalePaymentIntentId": None}, ip=ip, client_key=key, kind=kind
             )
         try:
             intent = self.payments.create_payment_intent(
@@ -308,7 +372,7 @@ class CheckoutService:
                 metadata={
                     "reservationId": reservation.id,
                     "orderId": priced.order.id,
-                    "eventId": event.id,
+                    ("seasonId" if kind == "season" else "eventId"): event.id,
                     "orgId": event.orgId,
                     "userId": caller.user_id,
                 },
@@ -342,15 +406,15 @@ class CheckoutService:
         }
 
     def complete_card_payment(
-        self, principal: Principal | None, intent_id: str, hold_token: str = ""
+        self, principal: Principal | None, intent_id: str, hold_token: str = "", kind: ListingKind = "event"
     ) -> Order:
         """createOrder with a paymentIntentId (R-PAY-4, R-ORD-11): the buyer or box-office staff.
         A seated checkout books its seats with the buyer's hold token first (R-SEAT-3): the
         token only arrives here, OrderPaymentIntentInput has none."""
         caller = require_user(principal)
         found = self.checkout.reservation_for_intent(intent_id)
-        if found is None:
-            raise not_found("Payment")
+        if found is None or bool(found[0].seasonId) != (kind == "season"):
+            raise not_found("Payment")  # createOrder completes event payments, createSeasonOrder seasons'
         reservation = found[0]
         require_owner_or_level(caller, reservation.userId, BOX_OFFICE, reservation.orgId)
         if reservation.seats and reservation.state != "fulfilled":
@@ -447,14 +511,23 @@ class CheckoutService:
         try:
             self.checkout.retake(reservation)
         except inventory.SoldOutError:
-            self._release_seats(reservation)
-            if intent.status == "requires_capture":
-                self.payments.cancel(
-                    reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
-                )
+            self._refuse_late(reservation, intent)
             raise DomainError(
                 ErrorCode.SOLD_OUT, "Sorry, your reservation expired and the tickets sold out."
             ) from None
+        except DomainError as error:
+            # Meanwhile another order used the code or member id up to its limit (R-PR-4, R-ORD-7).
+            if error.code not in (ErrorCode.LIMIT_EXCEEDED, ErrorCode.CONFLICT):
+                raise
+            self._refuse_late(reservation, intent)
+            raise
+
+    def _refuse_late(self, reservation: Reservation, intent: Any) -> None:
+        self._release_seats(reservation)
+        if intent.status == "requires_capture":
+            self.payments.cancel(
+                reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
+            )
 
     def abandon_payment(self, caller: Principal, intent_id: str) -> None:
         """A stale PaymentIntent the client replaces (D-18): cancel it and free its stock."""
@@ -517,14 +590,15 @@ class CheckoutService:
     # --- orders without a card payment ----------------------------------------------------
 
     def create_order(
-        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
-    ) -> Order:
+        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = "",
+        kind: ListingKind = "event",
+    ) -> Order:  # fmt: skip
         """createOrder (R-ORD-8): card orders complete their payment; cash, check, complimentary,
         RSVP and zero-total orders take their stock and are written in one step."""
         caller = require_user(principal)
         hold_token = str(params.get("holdToken") or "")
         if intent_id := str(params.get("paymentIntentId") or ""):
-            return self.complete_card_payment(caller, intent_id, hold_token)
+            return self.complete_card_payment(caller, intent_id, hold_token, kind)
         channel = str(params.get("channel") or "Online")
         method = str(params.get("paymentMethodType") or "None")
         if method in ("Card Entry", "Card Reader"):
@@ -532,12 +606,14 @@ class CheckoutService:
                 ErrorCode.INVALID_INPUT, "Card orders need a completed payment.", ["paymentIntentId"]
             )
         key = client_key or str(params.get("_id") or "")
-        order_id = derived_id("o", caller.user_id, key) if key else new_id(20)
+        order_id = derived_id("o", caller.user_id, *_kind_part(kind), key) if key else new_id(20)
         existing: Order | None = self.checkout.order(order_id) if key else None
         if existing is not None:
             self.on_order_created(existing)
             return existing
-        event, priced = self._price(caller, {**params, "paymentMethodType": method}, channel, ip, order_id)
+        priced_params = {**params, "paymentMethodType": method}
+        event, priced = self._price(caller, priced_params, channel, ip, order_id, kind)
+        member_uses = self._member_uses(event, priced)
         seats = seating.seat_labels(priced.order) if seating.is_seated(event.seatingChartKey) else []
         if seats:  # R-SEAT-3: the seats first; taken ones stop the order before any stock moves
             seating.require_hold_token(event.seatingChartKey, hold_token)
@@ -547,8 +623,9 @@ class CheckoutService:
             )  # fmt: skip
         try:
             created: Order = self.checkout.create_order(
-                priced.order, event.id, event.inventoryShards, priced.wants, self._claims(priced)
-            )
+                priced.order, event.id, event.inventoryShards, priced.wants, self._claims(priced),
+                member_uses=member_uses, children=priced.children,
+            )  # fmt: skip
         except AlreadyRecordedError:
             existing = self.checkout.order(priced.order.id)
             if existing is None:
@@ -560,3 +637,19 @@ class CheckoutService:
             raise
         self.on_order_created(created)
         return created
+
+    # --- season orders (R-T3-2) --------------------------------------------------------------
+
+    def start_season_card_payment(
+        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
+    ) -> dict[str, str | None]:
+        """createSeasonOrderPaymentIntent: createOrderPaymentIntent on the season's ticket types,
+        fees and stock; the season's events are checked to admit every item first."""
+        return self.start_card_payment(principal, params, ip=ip, client_key=client_key, kind="season")
+
+    def create_season_order(
+        self, principal: Principal | None, params: Mapping[str, Any], *, ip: str = "", client_key: str = ""
+    ) -> Order:
+        """createSeasonOrder: createOrder for a season; the order and its hidden child orders are
+        written in one batch (with the stock, or with the reservation's fulfilment)."""
+        return self.create_order(principal, params, ip=ip, client_key=client_key, kind="season")

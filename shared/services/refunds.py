@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.adapters.refund_store import (
@@ -41,8 +41,8 @@ from shared.adapters.refund_store import (
 )
 from shared.adapters.stripe_payments import RefundState, StripeRefunds
 from shared.adapters.task_queue import CloudTaskQueue
-from shared.domain import customer_metrics, inventory, refund_rules
-from shared.domain.models import Event, Order
+from shared.domain import customer_metrics, inventory, member_tickets, refund_rules, season_orders
+from shared.domain.models import Order, TicketedListing
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level
 from shared.domain.refund_rules import DEFAULT_REFUND_ALL_REASON, NO_CHARGE_METHODS, RefundRecord
 from shared.errors import DomainError, ErrorCode
@@ -91,6 +91,8 @@ class _Applied:
     tickets: list[str]
     upgrades: list[str]
     metrics: customer_metrics.MetricsChange | None = None
+    # A season order's children this change cancelled items of: (child, its tickets, upgrades).
+    children: list[tuple[Order, list[str], list[str]]] = field(default_factory=list)
 
 
 class RefundService:
@@ -126,7 +128,15 @@ class RefundService:
     def record(self, refund_id: str) -> RefundRecord | None:
         return self.records.record(refund_id)
 
-    def _per_order_discount(self, order: Order, event: Event | None) -> bool:
+    def _listing(self, order: Order) -> TicketedListing | None:
+        """Whose stock and promotions the order holds: its event, or its season (R-T3-2)."""
+        if order.eventId:
+            return self.store.events.get(order.eventId)  # type: ignore[no-any-return]
+        if order.seasonId:
+            return self.store.seasons.get(order.seasonId)  # type: ignore[no-any-return]
+        return None
+
+    def _per_order_discount(self, order: Order, event: TicketedListing | None) -> bool:
         if not order.discountCode or event is None:
             return False
         code = order.discountCode.lower()
@@ -173,7 +183,7 @@ class RefundService:
             return self._order(order.id)
         if existing is not None and existing.state == "pending":
             return self._resume(existing)
-        event = self.store.events.get(order.eventId) if order.eventId else None
+        event = self._listing(order)
         plan = refund_rules.plan_refund(
             order, tickets, upgrades, processing_fee=processing_fee, promoter_fee=promoter_fee,
             reason=reason, per_order_discount=self._per_order_discount(order, event),
@@ -350,24 +360,49 @@ class RefundService:
             was_dead = refund_rules.is_dead(order)
             applied = mutate(order)
             died = not was_dead and refund_rules.is_dead(order)
-            event = self.store.events.get(order.eventId) if order.eventId else None
+            event = self._listing(order)
+            children = self._mirrored_children(order, applied)
+            # A season's child orders took no stock of their events: they give none back.
+            stock = event if event is not None and not order.parentSeasonOrderId else None
             change = OrderChange(
-                order=order, version=version, event_id=event.id if event else "",
-                shard_count=event.inventoryShards if event else 0,
-                units=self._units(order, event, applied.tickets, applied.upgrades, died=died),
+                order=order, version=version, event_id=stock.id if stock else "",
+                shard_count=stock.inventoryShards if stock else 0,
+                units=self._units(order, stock, applied.tickets, applied.upgrades, died=died),
                 return_code_uses=died, settlement=settlement, metrics=applied.metrics,
+                children=[(child, child_version) for child, child_version, _, _ in children],
+                member_uses=member_tickets.released_uses(order, applied.tickets),
             )  # fmt: skip
             try:
                 self.records.commit(change)
             except StaleOrderError:
                 continue
+            applied.children = [(child, tickets, upgrades) for child, _, tickets, upgrades in children]
             self._after_commit(order, applied)
             return order, applied
         raise DomainError(ErrorCode.BUSY, "The order is busy. Please try again.")
 
+    def _mirrored_children(
+        self, parent: Order, applied: _Applied
+    ) -> list[tuple[Order, Any, list[str], list[str]]]:
+        """R-T3-2 (new): a refund or cancellation of a season order cancels the same items of
+        its hidden child orders, in the same write as the parent (so it happens exactly when the
+        parent's does, once). Only children that change are written."""
+        if not season_orders.is_season_parent(parent) or not (applied.tickets or applied.upgrades):
+            return []
+        changed = []
+        for child, version in self.records.children(parent.id):
+            tickets, upgrades = season_orders.mirror_parent(parent, child)
+            if tickets or upgrades:
+                changed.append((child, version, tickets, upgrades))
+        return changed
+
     def _after_commit(self, order: Order, applied: _Applied) -> None:
         """The reactions of a committed change (SPEC 5.21 OrderRefunded). None of them may undo
-        it: each failure is logged, and each reaction is idempotent or re-checks before acting."""
+        it: each failure is logged, and each reaction is idempotent or re-checks before acting.
+        A season order's cancelled children get theirs (seats, pending deliveries), not notices:
+        the buyer hears about the season order once."""
+        for child, tickets, _ in applied.children:
+            self._after_child_commit(child, tickets)
         if applied.tickets:
             try:
                 self.seats.release_tickets(order, applied.tickets)
@@ -386,9 +421,23 @@ class RefundService:
             except Exception:  # delivery tasks re-check the order before sending anyway
                 log.exception("order_refunded hook failed", extra={"orderId": order.id})
 
+    def _after_child_commit(self, child: Order, tickets: list[str]) -> None:
+        if tickets:
+            try:
+                self.seats.release_tickets(child, tickets)
+            except Exception:  # the refund stands; a seat left booked can be released by hand
+                log.exception("seat release failed", extra={"orderId": child.id})
+        if not any(t.state == "Active" for t in child.tickets) and not any(
+            u.state == "Active" for u in child.upgrades
+        ):
+            try:
+                self.reactions.order_refunded(child.id)
+            except Exception:  # delivery tasks re-check the order before sending anyway
+                log.exception("order_refunded hook failed", extra={"orderId": child.id})
+
     @staticmethod
     def _units(
-        order: Order, event: Event | None, tickets: list[str], upgrades: list[str], *, died: bool
+        order: Order, event: TicketedListing | None, tickets: list[str], upgrades: list[str], *, died: bool
     ) -> dict[str, int]:
         units: dict[str, int] = {}
 

@@ -30,10 +30,3 @@ def test_a_bad_code_or_a_low_role_connects_nothing():
     assert denied["extensions"]["code"] == "UNAUTHENTICATED"
     stored = services().store.organizations.get(org.id)
     assert stored is not None and stored.stripeId == ""
-
-
-def test_features_not_served_yet_say_so_clearly():
-    org = make_org()
-    error = error_of(staff_of(org.id, "ADMIN").gql("{ seasons { _id } }"))
-    assert error["message"] == "This feature is not available yet."
-    assert error["extensions"]["errorCode"] == "UNAVAILABLE"

@@ -13,6 +13,8 @@ from shared.graphql_api.resolvers import (
     delivery,
     events,
     fees,
+    member_tickets,
+    null_roots,
     orders,
     orders_backfill,
     orders_read,
@@ -25,7 +27,6 @@ from shared.graphql_api.resolvers import (
     sales_reports,
     seasons,
     seating,
-    unavailable,
     uploads,
     waitlist,
     webflow,
@@ -33,8 +34,8 @@ from shared.graphql_api.resolvers import (
 from shared.graphql_api.roots import mutation, query
 
 MODULES = (
-    account_emails, accounts, analytics, catalog, delivery, events, fees, orders, orders_backfill,
-    orders_read, payments, printing, public_feeds, refunds, reports, roles, sales_reports, seasons,
-    seating, unavailable, uploads, waitlist, webflow,
+    account_emails, accounts, analytics, catalog, delivery, events, fees, member_tickets, null_roots,
+    orders, orders_backfill, orders_read, payments, printing, public_feeds, refunds, reports, roles,
+    sales_reports, seasons, seating, uploads, waitlist, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]
