@@ -2,25 +2,23 @@
 `events/{id}.subscription`, their runs in `tasks` (one document per run, `subscription._id` set).
 
 The list changes under a compare-and-set on the event document's update time, as the wait list
-does (shared.adapters.waitlist_store): only the `subscription` field is written, and a writer
+does (shared.adapters.event_field_cas): only the `subscription` field is written, and a writer
 that lost a race re-reads and re-checks the winner's list, so two admins subscribing the same
 address at once get one subscription and one clear refusal.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
+from typing import Any
 
-from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.event_field_cas import change_event_field
+from shared.adapters.io_stats import record_reads
 from shared.domain.models import Event, SubscriptionSalesReport
 from shared.domain.tasks import Task
-from shared.errors import DomainError, ErrorCode, not_found
 
 Change = Callable[[Event], list[SubscriptionSalesReport] | None]
 
@@ -28,7 +26,6 @@ Change = Callable[[Event], list[SubscriptionSalesReport] | None]
 class FirestoreSalesReportStore:
     def __init__(self, client: firestore.Client, max_attempts: int = 20) -> None:
         self.client = client
-        self.events = client.collection("events")
         self.tasks = client.collection("tasks")
         self.max_attempts = max_attempts
 
@@ -65,25 +62,10 @@ class FirestoreSalesReportStore:
 
     def _change(self, event_id: str, change: Change) -> None:
         """Write `change(event)` as the event's subscribers (None: nothing to write)."""
-        if not event_id or "/" in event_id:
-            raise not_found("Event")
-        ref = self.events.document(event_id)
-        for tries in range(self.max_attempts):
-            snapshot = ref.get()
-            record_reads(1)
-            if not snapshot.exists:
-                raise not_found("Event")
-            subscribers = change(Event.model_validate(snapshot.to_dict()))
-            if subscribers is None:
-                return
-            try:
-                ref.update(
-                    {"subscription": [s.doc() for s in subscribers]},
-                    option=self.client.write_option(last_update_time=snapshot.update_time),
-                )
-            except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
-                time.sleep(random.uniform(0.005, 0.02 * (tries + 1)))  # noqa: S311 - jitter, not crypto
-                continue
-            record_writes(1)
-            return
-        raise DomainError(ErrorCode.BUSY, "This event is being changed right now. Please try again.")
+
+        def subscribers(event: Event) -> list[dict[str, Any]] | None:
+            changed = change(event)
+            return None if changed is None else [s.doc() for s in changed]
+
+        change_event_field(self.client, event_id, "subscription", subscribers, max_attempts=self.max_attempts,
+                           busy="This event is being changed right now. Please try again.")  # fmt: skip

@@ -11,16 +11,13 @@ own shard documents, so this does not make the event a write hot spot.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
-from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.event_field_cas import change_event_field
 from shared.domain.models import Event, WaitListEntry
-from shared.errors import DomainError, ErrorCode, not_found
 
 Check = Callable[[Event, Sequence[WaitListEntry]], None]
 
@@ -28,30 +25,15 @@ Check = Callable[[Event, Sequence[WaitListEntry]], None]
 class FirestoreWaitListStore:
     def __init__(self, client: firestore.Client, max_attempts: int = 20) -> None:
         self.client = client
-        self.events = client.collection("events")
         self.max_attempts = max_attempts
 
     def add_entry(self, event_id: str, entry: WaitListEntry, check: Check) -> None:
         """Append `entry` to the event's wait list once `check(event, entries)` passes (it raises
         to refuse), with the check made on exactly the list the write is based on."""
-        if not event_id or "/" in event_id:
-            raise not_found("Event")
-        ref = self.events.document(event_id)
-        for tries in range(self.max_attempts):
-            snapshot = ref.get()
-            record_reads(1)
-            if not snapshot.exists:
-                raise not_found("Event")
-            event = Event.model_validate(snapshot.to_dict())
+
+        def append(event: Event) -> Any:
             check(event, event.waitList)
-            try:
-                ref.update(
-                    {"waitList": firestore.ArrayUnion([entry.doc()])},
-                    option=self.client.write_option(last_update_time=snapshot.update_time),
-                )
-            except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
-                time.sleep(random.uniform(0.005, 0.02 * (tries + 1)))  # noqa: S311 - jitter, not crypto
-                continue
-            record_writes(1)
-            return
-        raise DomainError(ErrorCode.BUSY, "Many people are signing up right now. Please try again.")
+            return firestore.ArrayUnion([entry.doc()])
+
+        change_event_field(self.client, event_id, "waitList", append, max_attempts=self.max_attempts,
+                           busy="Many people are signing up right now. Please try again.")  # fmt: skip
