@@ -46,12 +46,9 @@ SEASON_DETAIL_PATH = "/getSeasonDetail"
 CACHE_SECONDS = 60  # a website polls these; a minute-old stock figure is fine
 
 _ADDRESS = "address1 address2 city state zip country placeName lat lng timezone"
-PUBLIC_EVENT_FIELDS = f"""
-  _id orgId type name subtitle description posterImageUrl venueId createdAt stub
-  publishable published active cancel age processAs sendQRCode userAgreement taxDeduction
-  isMultipleDays totalDays ticketDeliveryType physicalDeliveryInstructions salesBeginImmediately
-  isGuestTicketSale guestTicketPerMember seasonId seatingChartKey seatingPublicKey
-  location {{ {_ADDRESS} }}
+# What an event and a season both show the public: schedule, what is on sale and at what price,
+# where, who plays, and who sells it (never its secrets, holds, promotion codes or subscribers).
+_LISTING_FIELDS = f"""
   schedule {{ announceAt ticketsAt ticketsEndAt startsAt endsAt }}
   performances {{ _id name headliningArtistIds openingArtistIds venueId venueStageId price
                   posterImageUrl videoLink songLink schedule {{ doorsAt startsAt endsAt }} }}
@@ -67,6 +64,14 @@ PUBLIC_EVENT_FIELDS = f"""
   organization {{ orgName orgUrls orgLogoUrl orgColorHex bio email phoneNumber
                   address {{ {_ADDRESS} }} }}
 """
+PUBLIC_EVENT_FIELDS = f"""
+  _id orgId type name subtitle description posterImageUrl venueId createdAt stub
+  publishable published active cancel age processAs sendQRCode userAgreement taxDeduction
+  isMultipleDays totalDays ticketDeliveryType physicalDeliveryInstructions salesBeginImmediately
+  isGuestTicketSale guestTicketPerMember seasonId seatingChartKey seatingPublicKey
+  location {{ {_ADDRESS} }}
+  {_LISTING_FIELDS}
+"""
 _LIST_QUERY = f"{{ eventsList {{ {PUBLIC_EVENT_FIELDS} }} }}"
 _DETAIL_QUERY = f"{{ eventsDetails {{ {PUBLIC_EVENT_FIELDS} }} }}"
 # A season shows what an event shows, less the event-only fields, plus the events it admits to
@@ -76,20 +81,7 @@ PUBLIC_SEASON_FIELDS = f"""
   publishable published active cancel age processAs sendQRCode userAgreement taxDeduction
   salesBeginImmediately isGuestTicketSale seatingChartKey seatingPublicKey eventIds numberOfEvent
   location {{ {_ADDRESS} }}
-  schedule {{ announceAt ticketsAt ticketsEndAt startsAt endsAt }}
-  performances {{ _id name headliningArtistIds openingArtistIds venueId venueStageId price
-                  posterImageUrl videoLink songLink schedule {{ doorsAt startsAt endsAt }} }}
-  ticketTypes {{ _id name totalQty remainingQty purchaseLimit visible performanceIds description
-                 rollFees values dayIds tiers {{ _id name price startsAt endsAt totalQty remainingQty }} }}
-  upgrades {{ _id name price totalQty remainingQty purchaseLimit complimentary complimentaryWith
-              complimentaryQty ticketTypeIds imageUrl description visible rollFees values }}
-  fees {{ _id name type value appliedTo appliedBy minAppliedToPrice maxAppliedToPrice filters
-          paymentMethods }}
-  venue {{ _id orgId name description capacity url imageUrls address {{ {_ADDRESS} }} }}
-  artists {{ _id orgId type name genres socialAccounts {{ _id platform link }}
-             pressKits {{ _id title description posterImageUrls links {{ _id platform link }} }} }}
-  organization {{ orgName orgUrls orgLogoUrl orgColorHex bio email phoneNumber
-                  address {{ {_ADDRESS} }} }}
+  {_LISTING_FIELDS}
   events {{ {PUBLIC_EVENT_FIELDS} }}
 """
 _SEASON_LIST_QUERY = f"{{ seasonsList {{ {PUBLIC_SEASON_FIELDS} }} }}"
