@@ -16,6 +16,7 @@ from firebase_admin import auth
 from emulator import config
 from shared.bootstrap import services
 from shared.domain.models import ROLE_LEVELS, Organization, Role, User
+from shared.domain.permissions import Principal
 
 GRAPHQL_URL = f"{config.FUNCTIONS_URL}/graphql/graphql"
 IDENTITY = f"http://{config.AUTH_HOST}/identitytoolkit.googleapis.com/v1"
@@ -120,6 +121,17 @@ def new_user(email: str | None = None, **claims: Any) -> Caller:
     email = email or f"{uid}@example.com"
     auth.create_user(uid=uid, email=email, email_verified=True)
     return Caller(token=id_token_for(uid, **claims), uid=uid, email=email)
+
+
+def principal_of(caller: Caller) -> Principal:
+    """The caller as the services see it after sign-in, for tests that call a service in-process
+    (to interleave it with other writers, or to change one of its collaborators)."""
+    store = services().store
+    user = services().identity.user_for_claims(
+        {"uid": caller.uid, "email": caller.email, "email_verified": True}
+    )
+    return Principal(user=user, token=caller.token, claims={}, org_header=caller.org_id,
+                     roles_loader=lambda uid: store.roles.find(("userId", "==", uid)))  # fmt: skip
 
 
 def user_id_of(caller: Caller) -> str:

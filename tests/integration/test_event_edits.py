@@ -9,23 +9,13 @@ import pytest
 
 from shared.bootstrap import services
 from shared.domain.models import Event
-from shared.domain.permissions import Principal
 from shared.services.events import EventService
-from tests.integration.api import Caller, data_of, gql, make_org, staff_of
+from tests.integration.api import data_of, gql, make_org, principal_of, staff_of
 from tests.integration.events_fixtures import CREATE_EVENT, event_input, make_artist, make_venue
 
 JOIN = """mutation($p: WaitListInput, $e: String) {
   createWaitList(params: $p, eventId: $e, type: "waitList") { _id } }"""
 PUBLISH = "mutation($id: String!) { publishEvent(eventId: $id, published: true) { published } }"
-
-
-def principal_of(caller: Caller) -> Principal:
-    store = services().store
-    user = services().identity.user_for_claims(
-        {"uid": caller.uid, "email": caller.email, "email_verified": True}
-    )
-    return Principal(user=user, token=caller.token, claims={}, org_header=caller.org_id,
-                     roles_loader=lambda uid: store.roles.find(("userId", "==", uid)))  # fmt: skip
 
 
 def test_an_edit_based_on_a_stale_read_keeps_the_sign_ups_and_the_publish_in_between(

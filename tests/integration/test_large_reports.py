@@ -25,11 +25,10 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from emulator import config
 from shared.bootstrap import Services, services
 from shared.domain.models import Event, Organization, UserProfile
-from shared.domain.permissions import Principal
 from shared.domain.report_jobs import SCHEDULED_MESSAGE, ReportJob
 from shared.services.reports import ReportService
 from shared.settings import get_settings
-from tests.integration.api import Caller, data_of, make_org, staff_of, user_id_of, wait_for
+from tests.integration.api import Caller, data_of, make_org, principal_of, staff_of, user_id_of, wait_for
 from tests.integration.inbox import subject_of, with_subject
 from tests.integration.orders_fixtures import make_event, make_order
 
@@ -57,15 +56,6 @@ def small_limit_reports(queue: RecordedQueue | None = None) -> ReportService:
         app.task_queue = queue  # type: ignore[assignment]
     app.reports.sync_limit = LIMIT
     return app.reports
-
-
-def principal_of(caller: Caller) -> Principal:
-    store = services().store
-    user = services().identity.user_for_claims(
-        {"uid": caller.uid, "email": caller.email, "email_verified": True}
-    )
-    return Principal(user=user, token=caller.token, claims={}, org_header=caller.org_id,
-                     roles_loader=lambda uid: store.roles.find(("userId", "==", uid)))  # fmt: skip
 
 
 def job_records(org: Organization) -> list[ReportJob]:

@@ -15,11 +15,10 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.adapters.stripe_cards import StripeSavedCards
 from shared.bootstrap import services
 from shared.domain.models import Event, Organization
-from shared.domain.permissions import Principal
 from shared.services.checkout import CheckoutService
 from shared.services.saved_cards import NOT_THIS_ORGS_CUSTOMER
 from shared.settings import get_settings
-from tests.integration.api import Caller, data_of, error_of, gql, make_org, new_user, user_id_of
+from tests.integration.api import data_of, error_of, gql, make_org, new_user, principal_of, user_id_of
 from tests.integration.checkout_fixtures import (
     add_fees,
     clerk,
@@ -63,12 +62,6 @@ def reservations_of(event: Event) -> list[Any]:
         .where(filter=FieldFilter("eventId", "==", event.id))
     )
     return list(query.get())
-
-
-def principal_of(caller: Caller) -> Principal:
-    app = services()
-    user = app.identity.user_for_claims({"uid": caller.uid, "email": caller.email, "email_verified": True})
-    return Principal(user=user, token=caller.token, claims={}, roles_loader=lambda _: [])
 
 
 def test_a_saved_card_pays_through_its_clone_on_the_orgs_account_and_the_order_completes():
