@@ -40,6 +40,11 @@ WEEK = 7 * DAY
 Frequency = Literal["Daily", "Weekly"]
 FREQUENCIES: tuple[Frequency, ...] = ("Daily", "Weekly")
 ALREADY_SUBSCRIBED = "This e-mail address already receives sales reports for this event."
+# Subscribers per event. The list lives on the event document, which every page view and checkout
+# reads, and each new subscriber is mailed at once: without a bound one admin could grow the
+# document towards Firestore's 1 MiB and have the platform mail any number of addresses.
+MAX_SUBSCRIBERS = 20
+TOO_MANY_SUBSCRIBERS = f"An event can send sales reports to at most {MAX_SUBSCRIBERS} addresses."
 
 
 # --- input -------------------------------------------------------------------------------------
@@ -65,9 +70,12 @@ def new_subscription(params: Mapping[str, Any] | None) -> tuple[str, Subscriptio
 
 
 def ensure_not_subscribed(subscribers: Sequence[SubscriptionSalesReport], email: str) -> None:
+    """`email` may join the subscribers: not there yet (in any letters) and room left."""
     wanted = email.lower()
     if any(s.email.lower() == wanted for s in subscribers):
         raise DomainError(ErrorCode.CONFLICT, ALREADY_SUBSCRIBED)
+    if len(subscribers) >= MAX_SUBSCRIBERS:
+        raise DomainError(ErrorCode.LIMIT_EXCEEDED, TOO_MANY_SUBSCRIBERS, ["email"])
 
 
 def subscriber(event: Event, subscription_id: str) -> SubscriptionSalesReport | None:

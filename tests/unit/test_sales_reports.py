@@ -74,6 +74,16 @@ def test_the_same_address_in_other_letters_is_refused() -> None:
     rules.ensure_not_subscribed(listed, "grace@example.com")  # someone else may
 
 
+def test_an_event_has_a_bounded_number_of_subscribers() -> None:
+    listed = [SubscriptionSalesReport(email=f"s{i}@example.com", frequency="Daily")
+              for i in range(rules.MAX_SUBSCRIBERS - 1)]  # fmt: skip
+    rules.ensure_not_subscribed(listed, "last@example.com")  # the last free place
+    full = [*listed, SubscriptionSalesReport(email="last@example.com", frequency="Daily")]
+    with pytest.raises(DomainError) as raised:
+        rules.ensure_not_subscribed(full, "one-more@example.com")
+    assert raised.value.code == ErrorCode.LIMIT_EXCEEDED and raised.value.fields == ["email"]
+
+
 # --- schedule ----------------------------------------------------------------------------------
 
 
@@ -363,6 +373,20 @@ def test_subscribing_stores_the_subscriber_and_plans_its_first_run_now() -> None
     with pytest.raises(DomainError) as raised:
         app.subscribe(ADMIN, {**PARAMS, "email": "ADA@example.com", "frequency": "Daily"})
     assert raised.value.code == ErrorCode.CONFLICT and len(fakes.events.items[0].subscription) == 1
+
+
+def test_a_full_event_refuses_a_subscriber_before_storing_or_mailing_anything() -> None:
+    app, fakes, _ = service([event()])
+    for i in range(rules.MAX_SUBSCRIBERS):
+        app.subscribe(ADMIN, {**PARAMS, "email": f"s{i}@example.com"})
+    planned = dict(fakes.tasks)
+
+    with pytest.raises(DomainError) as raised:
+        app.subscribe(ADMIN, {**PARAMS, "email": "spam-target@example.com"})
+
+    assert raised.value.code == ErrorCode.LIMIT_EXCEEDED
+    assert len(fakes.events.items[0].subscription) == rules.MAX_SUBSCRIBERS
+    assert fakes.tasks == planned  # no run planned, so nothing is mailed to that address
 
 
 def test_a_run_mails_one_link_and_plans_the_next_run_once_however_often_it_is_delivered() -> None:
