@@ -66,6 +66,10 @@ ORGANIZATION_INPUT_FIELDS = (
 PRIVATE_USER_EXISTS_FIELDS = ("firstName", "lastName", "email", "phoneNumber")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 254  # RFC 5321; a longer value is no address (and Firestore indexes at most 1500 bytes)
+# Secondary addresses per user: typed in, never proven, and each one is unavailable to every other
+# account (R-USR-5), so a user may not collect addresses without end.
+MAX_SECONDARY_EMAILS = 5
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
@@ -137,7 +141,7 @@ def replaced_by_firebase() -> DomainError:
 
 def normalize_email(value: Any, field: str) -> str:
     email = str(value or "").strip().lower()
-    if email and not _EMAIL.match(email):
+    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
         raise invalid("Enter a valid e-mail address.", field)
     return email
 
@@ -357,6 +361,12 @@ class AccountService:
     def add_secondary_email(self, principal: Principal | None, raw: str | None) -> User:
         caller = require_user(principal)
         email = self._new_address(caller, raw)
+        if len(caller.user.secondaryEmails) >= MAX_SECONDARY_EMAILS:
+            raise DomainError(
+                ErrorCode.LIMIT_EXCEEDED,
+                f"An account can have at most {MAX_SECONDARY_EMAILS} secondary e-mail addresses.",
+                ["email"],
+            )
         return self._update_user(caller.user, {"secondaryEmails": [*caller.user.secondaryEmails, email]})
 
     def update_secondary_email(self, principal: Principal | None, raw: str | None) -> User:
