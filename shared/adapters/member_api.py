@@ -47,6 +47,10 @@ from shared.settings import Settings
 log = logging.getLogger("sellout.member_api")
 
 TIMEOUT = (3.05, 5.0)  # connect, read (seconds): a buyer is waiting at checkout
+# All look-ups of one check together (ticketRestriction is public and takes up to 50 ids, each
+# up to TIMEOUT): past it the service counts as down, instead of one request holding a function
+# instance, and the buyer, for minutes.
+LOOKUP_BUDGET = 10.0
 TOKEN_MARGIN = 30  # seconds before a token's stated expiry we stop using it
 DOWN_MESSAGE = "We could not check member ids right now. Please try again in a few minutes."
 NOT_SET_UP_MESSAGE = "Member ids cannot be checked for this organization yet. Please contact the organizer."
@@ -82,8 +86,12 @@ class MemberApi:
     def check_members(self, org: Organization, member_ids: Sequence[str]) -> list[MemberCheck]:
         """One MemberCheck per id: its details when it is an active member, else None."""
         base = self._base_url(org)
-        checks = []
+        checks: list[MemberCheck] = []
+        deadline = self.clock() + LOOKUP_BUDGET
         for member_id in member_ids:
+            if self.clock() > deadline:
+                log.warning("member API too slow", extra={"orgId": org.id, "checked": len(checks)})
+                raise member_api_down()
             try:
                 info = self._lookup(org, base, member_id)
             except _UnauthorizedError:

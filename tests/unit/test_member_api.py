@@ -190,3 +190,31 @@ def test_production_calls_only_https_on_public_addresses(fields: dict[str, str],
     error = _refusal(api, _org(**fields), "M1")
 
     assert (error.code, error.message, transport.sent) == (ErrorCode.UPSTREAM_FAILED, NOT_SET_UP_MESSAGE, [])
+
+
+class _SlowInProcess(_InProcess):
+    """The stand-in answering each request after `seconds` (on the test's clock)."""
+
+    def __init__(self, app: Any, clock: _Clock, seconds: float) -> None:
+        super().__init__(app)
+        self.clock, self.seconds = clock, seconds
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.clock.now += self.seconds
+        return super().send(request, **kwargs)
+
+
+def test_a_slow_member_api_is_down_once_the_checks_budget_is_spent() -> None:
+    clock = _Clock()
+    transport = _SlowInProcess(_StandInApp(TegStandIn()), clock, seconds=4.0)  # each call under TIMEOUT
+    api = MemberApi(_settings(allow_private=True), clock=clock)
+    api.session.mount("http://", transport)
+    _control(transport, "clients", clientId="client-1", clientSecret="s3cret", members=[], tokenLifetime=600)
+    ids = [f"M{i}" for i in range(50)]  # what one public ticketRestriction may ask
+
+    with pytest.raises(DomainError) as caught:
+        api.check_members(_org(), ids)
+
+    assert (caught.value.code, caught.value.message) == (ErrorCode.UPSTREAM_FAILED, DOWN_MESSAGE)
+    lookups = [url for url in transport.sent if "/members/" in url]
+    assert len(lookups) < 5  # stopped at the budget, not after 50 slow calls
