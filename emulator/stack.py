@@ -535,6 +535,7 @@ def purge_task_queues() -> None:
 def urls() -> dict[str, str]:
     return {
         "GraphQL endpoint": f"{config.FUNCTIONS_URL}/graphql/graphql",
+        "Website feed (on-sale events)": f"{config.FUNCTIONS_URL}/graphql/getEventList",
         "Functions (index)": f"{config.FUNCTIONS_URL}/",
         **{f"  /{name}/": f"{config.FUNCTIONS_URL}/{name}/" for name in _function_names()},
         "Inbox (e-mail and SMS)": f"{config.SAAS_URL}/",
