@@ -139,6 +139,7 @@ class AccountEmailService:
             return rules.verified_changes(stored, current.email, now)
 
         _, before, changes = self.verifications.use(request.id, now, decide)
+        self._release_from_others(request.email, before.id)
         self.link_invitations(before.id, request.email)
         self.readdress_roles(before.id, before.email, request.email)
         return Verified(before.model_copy(update=changes), request.email)
@@ -158,11 +159,17 @@ class AccountEmailService:
                 self.roles.update(role.id, {"userEmail": new})
 
     def _ensure_address_free(self, email: str, user_id: str) -> None:
-        owners = self.users.find(("email", "==", email), limit=2) + self.users.find(
-            ("secondaryEmails", "array_contains", email), limit=2
-        )
-        if any(o.id != user_id for o in owners):
+        """Another account's primary address blocks; another account's secondary one does not:
+        secondary addresses are typed in, never proven, and must not lock the owner out."""
+        if any(o.id != user_id for o in self.users.find(("email", "==", email), limit=2)):
             raise DomainError(ErrorCode.CONFLICT, "An account with this e-mail already exists.")
+
+    def _release_from_others(self, email: str, user_id: str) -> None:
+        """A proven address leaves the secondary lists of accounts that merely typed it in."""
+        for other in self.users.find(("secondaryEmails", "array_contains", email)):
+            if other.id != user_id:
+                kept = [e for e in other.secondaryEmails if e != email]
+                self.users.update(other.id, {"secondaryEmails": kept})
 
     # --- GraphQL: invitations and password resets ------------------------------------------------
 

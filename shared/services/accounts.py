@@ -223,6 +223,13 @@ class AccountService:
         if owner is not None and owner.id != user_id:
             raise _conflict("An account with this e-mail already exists.")
 
+    def _ensure_not_anyones_primary(self, email: str, user_id: str) -> None:
+        """For an address that waits for verification: only another account's primary address
+        stands in the way. Someone else's (unproven) secondary address must not lock its owner
+        out; the verification link settles it (shared.services.account_emails)."""
+        if any(u.id != user_id for u in self.store.users.find(("email", "==", email), limit=2)):
+            raise _conflict("An account with this e-mail already exists.")
+
     def _ensure_phone_free(self, phone: str, user_id: str) -> None:
         owner = self._user_by_phone(phone)
         if owner is not None and owner.id != user_id:
@@ -319,7 +326,7 @@ class AccountService:
         email = normalize_email(new_email, "newEmail")
         if not email:
             raise invalid("Enter a valid e-mail address.", "newEmail")
-        self._ensure_email_free(email, caller.user_id)
+        self._ensure_not_anyones_primary(email, caller.user_id)
         if email == caller.user.email:
             return caller.user
         user = self._update_user(caller.user, {"emailWaitingForVerify": email})

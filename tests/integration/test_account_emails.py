@@ -178,6 +178,20 @@ def test_a_verified_address_links_invitations_sent_to_it_before() -> None:
     assert role is not None and role.userId == user_id_of(caller)
 
 
+def test_someone_elses_unproven_secondary_address_does_not_lock_its_owner_out() -> None:
+    squatter, owner = new_user(), new_user()
+    address_of_owner = address()
+    data_of(squatter.gql(ADD, {"e": address_of_owner}))  # typed in, never proven
+
+    waiting = data_of(owner.gql(UPDATE_EMAIL, {"e": address_of_owner}))["updateUserEmail"]
+    data_of(owner.gql(VERIFY, {"t": code_in(verification_mail(address_of_owner))}))
+
+    assert waiting["emailWaitingForVerify"] == address_of_owner
+    assert me(owner)["email"] == address_of_owner
+    assert me(squatter)["secondaryEmails"] == []  # the proven claim wins
+    assert code_of(squatter.gql(ADD, {"e": address_of_owner})) == "CONFLICT"
+
+
 # --- secondary addresses (R-USR-5) ----------------------------------------------------------------
 
 
