@@ -122,6 +122,11 @@ def derived_id(prefix: str, *parts: str) -> str:
     return prefix + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:22]
 
 
+def _preparing() -> DomainError:
+    """The checkout's first request is still opening its payment (a double click)."""
+    return DomainError(ErrorCode.BUSY, "Your checkout is being prepared. Please try again.")
+
+
 def _kind_part(kind: ListingKind) -> tuple[str, ...]:
     """Season checkouts derive their ids in a space of their own: a client key reused for an
     event checkout never finds the season's records (events keep their original ids)."""
@@ -311,9 +316,8 @@ class CheckoutService:
         key = client_key or str(params.get("_id") or "")
         reservation_id = derived_id("r", caller.user_id, *_kind_part(kind), key) if key else new_id(20)
         existing = self.checkout.reservation(reservation_id)
-        if existing and existing[0].paymentIntentId and existing[0].state == "held":
-            intent = self.payments.retrieve(existing[0].stripeAccount, existing[0].paymentIntentId)
-            return self._started(caller, existing[0].order.userId, reservation_id, intent)
+        if existing is not None:
+            return self._resumed(caller, existing[0])
         event, priced = self._price(caller, params, channel, ip, derived_id("o", reservation_id), kind)
         if priced.total == 0:  # nothing to charge: the client creates the order with method None
             return {"paymentIntentId": None, "clientSecret": None, "ephemeralKey": None}
@@ -359,10 +363,11 @@ class CheckoutService:
         )  # fmt: skip
         try:
             self.checkout.create_reservation(reservation, priced.wants, claims, member_uses=member_uses)
-        except AlreadyRecordedError:
-            return self.start_card_payment(
-                caller, {**params, "stalePaymentIntentId": None}, ip=ip, client_key=key, kind=kind
-            )
+        except AlreadyRecordedError:  # the same checkout, asked twice at once
+            found = self.checkout.reservation(reservation_id)
+            if found is None:
+                raise _preparing() from None
+            return self._resumed(caller, found[0])
         try:
             intent = self.payments.create_payment_intent(
                 account=org.stripeId,
@@ -384,6 +389,18 @@ class CheckoutService:
             raise
         self.checkout.set_payment_intent(reservation.id, intent.id, org.stripeId)
         return self._started(caller, priced.order.userId, reservation.id, intent)
+
+    def _resumed(self, caller: Principal, reservation: Reservation) -> dict[str, str | None]:
+        """A checkout key seen before (a retry, a double click): its own payment, whatever state
+        it reached — never a second hold. Asking again once the order is placed returns the
+        same (paid) intent, which createOrder turns into the same order; an expired checkout
+        needs a new key; one still opening its intent is answered when it has one."""
+        if reservation.state == "released":
+            raise DomainError(ErrorCode.CONFLICT, "This checkout has expired. Please start again.")
+        if not reservation.paymentIntentId:
+            raise _preparing()
+        intent = self.payments.retrieve(reservation.stripeAccount, reservation.paymentIntentId)
+        return self._started(caller, reservation.order.userId, reservation.id, intent)
 
     def _started(
         self, caller: Principal, buyer_user_id: str, reservation_id: str, intent: Any

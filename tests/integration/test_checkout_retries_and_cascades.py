@@ -1,0 +1,59 @@
+"""Checkout and refund edge cases on the emulators: a checkout asked again after it finished or
+expired, and refunds of season orders reaching their hidden children."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from shared.bootstrap import services
+from shared.domain.models import Event, Organization
+from shared.services.checkout import CheckoutService
+from tests.integration.api import data_of, error_of, new_user, principal_of, wait_for
+from tests.integration.checkout_fixtures import connected_org, on_sale_event, sold, stripe_client, ticket
+
+START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
+  createOrderPaymentIntent(params: $p) { paymentIntentId clientSecret } }"""
+CREATE_ORDER = """mutation($p: OrderInput!) { createOrder(params: $p) { _id state } }"""
+
+
+def _keyed_card(org: Organization, event: Event) -> dict[str, Any]:
+    return {"orgId": org.id, "eventId": event.id, "channel": "Online", "tickets": [ticket(event)],
+            "_id": f"cart-{uuid.uuid4().hex}"}  # fmt: skip
+
+
+def test_a_checkout_asked_again_after_its_order_was_placed_returns_the_same_payment() -> None:
+    org = connected_org()
+    event = on_sale_event(org)
+    buyer = new_user()
+    params = _keyed_card(org, event)
+    started = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"]
+    intent_id = started["paymentIntentId"]
+    stripe_client().v1.payment_intents.confirm(
+        intent_id, params={"payment_method": "pm_card_visa"}, options={"stripe_account": org.stripeId}
+    )
+    order = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": intent_id}}))["createOrder"]
+
+    # A reload of the payment page re-sends the same checkout: it used to retry itself without end.
+    again = data_of(buyer.gql(START_PAYMENT, {"p": params}))["createOrderPaymentIntent"]
+    same = data_of(buyer.gql(CREATE_ORDER, {"p": {**params, "paymentIntentId": again["paymentIntentId"]}}))
+
+    assert again["paymentIntentId"] == intent_id
+    assert same["createOrder"]["_id"] == order["_id"]
+    assert sold(event) == 1
+
+
+def test_an_expired_checkout_asked_again_is_refused_clearly_and_holds_nothing() -> None:
+    org = connected_org()
+    event = on_sale_event(org, capacity=5)
+    buyer = new_user()
+    params = _keyed_card(org, event)
+    app = services()
+    quick = CheckoutService(app.store, app.payments, app.task_queue, app.fees.event_fees, hold_seconds=0)
+    quick.start_card_payment(principal_of(buyer), params)
+    wait_for(lambda: sold(event) == 0, timeout=20)  # the expiry task ran on the functions server
+
+    refused = error_of(buyer.gql(START_PAYMENT, {"p": params}))
+
+    assert refused["extensions"]["errorCode"] == "CONFLICT" and "expired" in refused["message"]
+    assert sold(event) == 0
