@@ -339,7 +339,7 @@ class DeliveryService:
         template_key: EmailTemplate = template  # type: ignore[assignment]  # checked just above
         tickets = template_key not in REFUND_TEMPLATES and template_key != "orderReceipt"
         order = self.orders.get(order_id)
-        event = self.events.get(order.eventId) if order else None
+        event = self._shown_listing(order) if order else None
         if order is None or event is None:
             return "order or event not found"
         if tickets and (reason := skip_reason(order, event)):
@@ -400,6 +400,15 @@ class DeliveryService:
         done = {"status": "sent", "provider": sent.provider, "providerMessageId": sent.message_id}
         self.records.finish(record_id, {**done, "sentAt": self.now()})
         return f"sent via {sent.provider}"
+
+    def _shown_listing(self, order: Order) -> Event | None:
+        """What an e-mail about `order` shows: its event; for a season order (R-T3-2), whose
+        refund and cancellation notices are the buyer's only ones, its season read as an event
+        (name, venue, dates)."""
+        if order.eventId or self.seasons is None or not season_orders.is_season_parent(order):
+            return self.events.get(order.eventId) if order.eventId else None
+        season = self.seasons.get(order.seasonId)
+        return Event.model_validate(season.doc()) if season is not None else None
 
     def _compose_season_receipt(self, order: Order, season: Season, buyer: User | None, to: str) -> Email:
         events = self.events.get_many(season.eventIds)

@@ -9,8 +9,17 @@ from typing import Any
 from shared.bootstrap import services
 from shared.domain.models import Event, Organization
 from shared.services.checkout import CheckoutService
-from tests.integration.api import data_of, error_of, new_user, principal_of, wait_for
-from tests.integration.checkout_fixtures import connected_org, on_sale_event, sold, stripe_client, ticket
+from tests.integration.api import data_of, error_of, new_user, principal_of, staff_of, user_id_of, wait_for
+from tests.integration.checkout_fixtures import (
+    clerk,
+    connected_org,
+    on_sale_event,
+    sold,
+    stripe_client,
+    ticket,
+)
+from tests.integration.inbox import with_subject
+from tests.integration.test_season_orders import CANCEL, CREATE, REFUND, card_season_order, cash_params, world
 
 START_PAYMENT = """mutation($p: OrderPaymentIntentInput!) {
   createOrderPaymentIntent(params: $p) { paymentIntentId clientSecret } }"""
@@ -57,3 +66,17 @@ def test_an_expired_checkout_asked_again_is_refused_clearly_and_holds_nothing() 
 
     assert refused["extensions"]["errorCode"] == "CONFLICT" and "expired" in refused["message"]
     assert sold(event) == 0
+
+
+def test_the_buyer_is_told_when_their_season_order_is_refunded_or_cancelled() -> None:
+    org, season, _ = world()
+    buyer = new_user()
+    admin = staff_of(org.id, "ADMIN")
+    paid = card_season_order(buyer, org, season)
+    held = data_of(clerk(org).gql(CREATE, {"p": cash_params(org, season, userId=user_id_of(buyer))}))
+
+    data_of(admin.gql(REFUND, {"o": paid["_id"], "t": [paid["tickets"][0]["_id"]], "pf": True, "mf": True}))
+    data_of(admin.gql(CANCEL, {"o": held["createSeasonOrder"]["_id"]}))
+
+    wait_for(lambda: with_subject(f"[ORDER REFUNDED] {season.name}", buyer.email), timeout=60)
+    wait_for(lambda: with_subject(f"[ORDER CANCELED] {season.name}", buyer.email), timeout=60)
