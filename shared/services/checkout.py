@@ -127,6 +127,16 @@ def _preparing() -> DomainError:
     return DomainError(ErrorCode.BUSY, "Your checkout is being prepared. Please try again.")
 
 
+def _client_key(params: Mapping[str, Any], header_key: str) -> str:
+    """The client's idempotency key (the Idempotency-Key header, else the input's `_id`). Ids are
+    derived from it joined with a control character, so keys carrying control characters are
+    refused: one could otherwise be spelled to derive another checkout kind's ids."""
+    key = header_key or str(params.get("_id") or "")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key) or len(key) > 200:
+        raise DomainError(ErrorCode.INVALID_INPUT, "This checkout id is not valid.", ["_id"])
+    return key
+
+
 def _kind_part(kind: ListingKind) -> tuple[str, ...]:
     """Season checkouts derive their ids in a space of their own: a client key reused for an
     event checkout never finds the season's records (events keep their original ids)."""
@@ -313,7 +323,7 @@ class CheckoutService:
         channel = str(params.get("channel") or "Online")
         if stale := str(params.get("stalePaymentIntentId") or ""):
             self.abandon_payment(caller, stale)
-        key = client_key or str(params.get("_id") or "")
+        key = _client_key(params, client_key)
         reservation_id = derived_id("r", caller.user_id, *_kind_part(kind), key) if key else new_id(20)
         existing = self.checkout.reservation(reservation_id)
         if existing is not None:
@@ -622,7 +632,7 @@ class CheckoutService:
             raise DomainError(
                 ErrorCode.INVALID_INPUT, "Card orders need a completed payment.", ["paymentIntentId"]
             )
-        key = client_key or str(params.get("_id") or "")
+        key = _client_key(params, client_key)
         order_id = derived_id("o", caller.user_id, *_kind_part(kind), key) if key else new_id(20)
         existing: Order | None = self.checkout.order(order_id) if key else None
         if existing is not None:
