@@ -26,6 +26,7 @@ Decisions:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 
 from shared.domain.models import (
@@ -46,6 +47,10 @@ CHILD_TYPE = "Complimentary"
 # The children are written in their parent's batch, with its stock shards and code uses; a
 # Firestore batch holds at most 500 writes.
 MAX_EVENTS = 400
+# A card checkout keeps the children in its reservation document until the payment completes;
+# Firestore refuses a document over 1 MiB. Refused before any stock is held or money moves.
+MAX_CHILDREN_BYTES = 800_000
+TOO_LARGE = "This season order holds too many tickets for one purchase. Please buy fewer at a time."
 
 
 def _digest(*parts: str) -> str:
@@ -170,7 +175,10 @@ def build_child(parent: Order, event: Event) -> Order:
 
 def build_children(parent: Order, season: Season, events: Mapping[str, Event]) -> list[Order]:
     """One child per event of the season, or a refusal naming what is missing (before money)."""
-    return [build_child(parent, event) for event in season_events(season, events)]
+    children = [build_child(parent, event) for event in season_events(season, events)]
+    if sum(len(json.dumps(child.doc())) for child in children) > MAX_CHILDREN_BYTES:
+        raise DomainError(ErrorCode.LIMIT_EXCEEDED, TOO_LARGE, ["tickets"])
+    return children
 
 
 def mirror_parent(parent: Order, child: Order) -> tuple[list[str], list[str]]:

@@ -133,6 +133,17 @@ def test_a_season_with_an_event_that_cannot_admit_is_refused(events: dict[str, E
         season_orders.build_children(parent("Adult"), season("e1"), events)
 
 
+def test_a_season_order_too_large_for_its_reservation_document_is_refused_before_money() -> None:
+    ids = [f"e{i}" for i in range(150)]
+    events = {i: event(i, types=["Adult"]) for i in ids}
+    many = season(*ids)
+
+    assert len(season_orders.build_children(parent(*["Adult"] * 2), many, events)) == 150
+    with pytest.raises(DomainError) as refused:
+        season_orders.build_children(parent(*["Adult"] * 10), many, events)
+    assert (refused.value.code, refused.value.message) == (ErrorCode.LIMIT_EXCEEDED, season_orders.TOO_LARGE)
+
+
 def test_a_season_without_events_is_refused() -> None:
     with pytest.raises(DomainError, match="no events"):
         season_orders.build_children(parent("Adult"), season(), {})
