@@ -7,13 +7,17 @@ from typing import Any
 from ariadne import SchemaBindable
 from graphql import GraphQLResolveInfo
 
+from shared.domain.rate_limits import EMAIL_VERIFICATION_PER_USER
 from shared.graphql_api.context import ctx
+from shared.graphql_api.rate_limits import enforce_limit
 from shared.graphql_api.roots import doc, mutation
 
 
 @mutation.field("sendUserEmailVerification")
 def resolve_send_user_email_verification(_: None, info: GraphQLResolveInfo, email: str | None = None) -> Any:
     c = ctx(info)
+    if c.principal is not None:  # anonymous callers are refused by the service
+        enforce_limit(info, EMAIL_VERIFICATION_PER_USER, c.principal.user_id)
     return {"sent": c.services.account_emails.request_verification(c.principal, email)}
 
 

@@ -7,8 +7,15 @@ from typing import Any
 from ariadne import ObjectType, SchemaBindable
 from graphql import GraphQLResolveInfo
 
+from shared.domain import rate_limits as limits
 from shared.domain.models import Organization, UserProfile
 from shared.graphql_api.context import ctx
+from shared.graphql_api.rate_limits import (
+    caller_address,
+    enforce_ip_limit,
+    is_context_org_staff,
+    within_limit,
+)
 from shared.graphql_api.roots import doc, docs, mutation, query
 from shared.services.accounts import replaced_by_firebase
 
@@ -38,6 +45,8 @@ def resolve_user_exists(
     seasonId: str | None = None,
 ) -> Any:
     c = ctx(info)
+    if not is_context_org_staff(c.principal):
+        enforce_ip_limit(info, limits.USER_EXISTS_PER_IP)
     return c.services.accounts.user_exists(
         c.principal,
         email=email,
@@ -72,6 +81,8 @@ def resolve_user_profiles(
 @mutation.field("register")
 def resolve_register(_: None, info: GraphQLResolveInfo, user: Any = None) -> Any:
     c = ctx(info)
+    if c.principal is None:  # an anonymous sign-up creates an account and mails a link
+        enforce_ip_limit(info, limits.REGISTER_PER_IP)
     registration = c.services.accounts.register(c.principal, user)
     return {
         "registered": registration.registered,
@@ -161,8 +172,12 @@ def resolve_replaced(_: None, info: GraphQLResolveInfo, **_kwargs: Any) -> Any:
 @mutation.field("forgotUserPassword")
 def resolve_forgot_user_password(_: None, info: GraphQLResolveInfo, email: str) -> bool:
     # Always true: never reveal whether the address has an account. A Firebase reset link goes
-    # out by e-mail (userResetPassword) when one does.
-    ctx(info).services.account_emails.request_password_reset(email)
+    # out by e-mail (userResetPassword) when one does — and nothing goes out once the caller's
+    # address or this e-mail is over its limit, still answering true.
+    if within_limit(info, limits.FORGOT_PASSWORD_PER_IP, caller_address(info)) and within_limit(
+        info, limits.FORGOT_PASSWORD_PER_EMAIL, email
+    ):
+        ctx(info).services.account_emails.request_password_reset(email)
     return True
 
 

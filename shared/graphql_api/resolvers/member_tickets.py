@@ -9,12 +9,15 @@ from typing import Any
 from ariadne import SchemaBindable
 from graphql import GraphQLResolveInfo
 
+from shared.domain.rate_limits import TICKET_RESTRICTION_PER_IP
 from shared.graphql_api.context import ctx
+from shared.graphql_api.rate_limits import enforce_ip_limit
 from shared.graphql_api.roots import query
 
 
 @query.field("ticketRestriction")
 def resolve_ticket_restriction(_: None, info: GraphQLResolveInfo, query: Any = None) -> Any:
+    enforce_ip_limit(info, TICKET_RESTRICTION_PER_IP)
     c = ctx(info)
     return c.services.member_tickets.ticket_restriction(c.principal, query)
 

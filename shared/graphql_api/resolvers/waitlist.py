@@ -9,7 +9,9 @@ from typing import Any
 from ariadne import SchemaBindable
 from graphql import GraphQLResolveInfo
 
+from shared.domain.rate_limits import NOTIFY_EVENT_PER_IP, WAIT_LIST_PER_IP
 from shared.graphql_api.context import ctx
+from shared.graphql_api.rate_limits import enforce_ip_limit
 from shared.graphql_api.roots import doc, mutation, query
 
 
@@ -18,6 +20,7 @@ def resolve_create_wait_list(
     _: None, info: GraphQLResolveInfo, params: Any = None, eventId: str | None = None,
     type: str | None = None, orgId: str | None = None,  # `type` is ignored (SPEC 7.17)
 ) -> Any:  # fmt: skip
+    enforce_ip_limit(info, WAIT_LIST_PER_IP)
     return doc(ctx(info).services.waitlist.join(params, eventId, orgId))
 
 
@@ -25,6 +28,7 @@ def resolve_create_wait_list(
 def resolve_notify_event(
     _: None, info: GraphQLResolveInfo, eventId: str | None = None, email: str | None = None
 ) -> Any:
+    enforce_ip_limit(info, NOTIFY_EVENT_PER_IP)
     return doc(ctx(info).services.waitlist.notify(eventId, email))
 
 
