@@ -23,6 +23,7 @@ from shared.adapters.firebase_auth import FirebaseAuthenticator
 from shared.adapters.firestore_store import FirestoreRepository, FirestoreStore, firestore_client
 from shared.adapters.ipstack_geo import IpstackLocator
 from shared.adapters.order_store import FirestoreOrderStore
+from shared.adapters.rate_limit_store import FirestoreRateLimiter
 from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.report_job_store import FirestoreReportJobs
 from shared.adapters.sales_report_store import FirestoreSalesReportStore
@@ -89,6 +90,10 @@ class Services:
     @cached_property
     def authenticator(self) -> FirebaseAuthenticator:
         return FirebaseAuthenticator(self.settings)
+
+    @cached_property
+    def rate_limiter(self) -> FirestoreRateLimiter:
+        return FirestoreRateLimiter(self.store.client)
 
     @cached_property
     def identity(self) -> IdentityService:

@@ -27,6 +27,18 @@ def client_ip(request: flask.Request) -> str:
     return request.headers.get("X-Real-IP", "") or (request.remote_addr or "")
 
 
+def connecting_ip(request: flask.Request, trusted_hops: int = 1) -> str:
+    """The address that connected to Google's front end, for limits a client must not dodge: the
+    X-Forwarded-For entry our infrastructure appended (`trusted_hops` from the end: the front end
+    adds the connecting address after anything the client sent, a load balancer adds its own
+    after that). The first entry, which client_ip reports as the buyer's, is the client's to write."""
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if forwarded:
+        return forwarded[-min(trusted_hops, len(forwarded))]
+    return request.headers.get("X-Real-IP", "") or (request.remote_addr or "")
+
+
 def principal_for(request: flask.Request, services: Services) -> Principal | None:
     """The signed-in caller, or None: a bad or missing token makes the request anonymous; fields
     and operations that need a user then fail with "Authentication Required."."""

@@ -14,13 +14,16 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     SOLD_OUT = "SOLD_OUT"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    RATE_LIMITED = "RATE_LIMITED"  # too many calls from one address or for one account: wait, retry
     REFUSED = "REFUSED"  # a business rule says no (an expired code, a closed sale): message shown as is
     PAYMENT_FAILED = "PAYMENT_FAILED"
     PAYMENT_REQUIRES_ACTION = "PAYMENT_REQUIRES_ACTION"
     BAD_SIGNATURE = "BAD_SIGNATURE"
     BUSY = "BUSY"
     UPSTREAM_FAILED = "UPSTREAM_FAILED"
-    UNAVAILABLE = "UNAVAILABLE"  # a feature of the contract this backend does not serve yet
+    UNAVAILABLE = (
+        "UNAVAILABLE"  # not offered here: not configured in this deployment, or not built (seated seasons)
+    )
     INTERNAL = "INTERNAL"
 
 
@@ -32,6 +35,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.SOLD_OUT: 409,
     ErrorCode.LIMIT_EXCEEDED: 400,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.REFUSED: 400,
     ErrorCode.PAYMENT_FAILED: 402,
     ErrorCode.PAYMENT_REQUIRES_ACTION: 402,

@@ -160,6 +160,14 @@ class Settings(BaseSettings):
     )
 
     # --- GraphQL and HTTP -------------------------------------------------------------------
+    forwarded_for_trusted_hops: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="How many X-Forwarded-For entries our own infrastructure appends (1: Google's "
+        "front end adds the connecting address; 2: behind an external HTTPS load balancer). Rate "
+        "limits key on the entry that many places from the end.",
+    )
     cors_allowed_origins: list[str] = Field(
         default_factory=list,
         description="Origins of Backstage and the purchase portal (JSON list).",

@@ -1,19 +1,21 @@
 """The one rate-limit check the public resolvers call (shared.domain.rate_limits holds the rules
-and the limits). Keys are the caller's address as the load balancer reports it (client_ip, never
-a field of the input), an e-mail, or a user id."""
+and the limits). Keys are the address that connected to Google's front end (connecting_ip: the
+entry the front end appended, never one the client wrote or a field of the input), an e-mail, or
+a user id."""
 
 from __future__ import annotations
 
 from graphql import GraphQLResolveInfo
 
-from shared.caller import client_ip
+from shared.caller import connecting_ip
 from shared.domain.permissions import BOX_OFFICE, Principal
 from shared.domain.rate_limits import RateLimit, rate_limited
 from shared.graphql_api.context import ctx
 
 
 def caller_address(info: GraphQLResolveInfo) -> str:
-    return client_ip(ctx(info).request)
+    context = ctx(info)
+    return connecting_ip(context.request, context.services.settings.forwarded_for_trusted_hops)
 
 
 def within_limit(info: GraphQLResolveInfo, limit: RateLimit, key: str) -> bool:

@@ -1,9 +1,10 @@
 """Rate limits on the public operations (SECURITY.md 18, 25; shared.domain.rate_limits), end to
 end: GraphQL on the local functions, counters in the Firestore emulator.
 
-The caller's address is what client_ip reads: the first X-Forwarded-For entry, which the load
-balancer writes in production. Locally nothing sits in front of gunicorn, so these tests vary the
-address by sending that header themselves, exactly as test_geolocation does."""
+The caller's address is what connecting_ip reads: the X-Forwarded-For entry Google's front end
+appends after anything the client wrote. Locally nothing sits in front of gunicorn, so these
+tests send the header as the front end would pass it on: a client-written entry first, then the
+connecting address."""
 
 from __future__ import annotations
 
@@ -36,16 +37,21 @@ SEND_VERIFICATION = "mutation { sendUserEmailVerification { sent } }"
 
 
 def address() -> str:
-    """A fresh documentation address (RFC 3849), as a load balancer would forward it: the
-    client's address first, then the proxies'."""
+    """A fresh documentation address (RFC 3849) as the front end forwards it: whatever the client
+    wrote in X-Forwarded-For (here a new random entry on every call), then the connecting address."""
     digits = uuid.uuid4().hex
-    return f"2001:db8::{digits[:4]}:{digits[4:8]}:{digits[8:12]}, 10.0.0.1"
+    return f"2001:db8::{digits[:4]}:{digits[4:8]}:{digits[8:12]}"
+
+
+def forwarded(connecting: str) -> str:
+    spoofed = uuid.uuid4().hex[:4]
+    return f"198.51.100.{int(spoofed, 16) % 250 + 1}, {connecting}"
 
 
 def gql_from(
     ip: str, query: str, variables: dict[str, Any] | None = None, caller: Caller | None = None
 ) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json", "X-Forwarded-For": ip}
+    headers = {"Content-Type": "application/json", "X-Forwarded-For": forwarded(ip)}
     if caller is not None:
         headers["Authorization"] = f"Bearer {caller.token}"
         if caller.org_id:
