@@ -46,7 +46,9 @@ locals {
     GRAPHQL_INTROSPECTION = tostring(var.graphql.introspection)
     GRAPHQL_MAX_DEPTH     = tostring(var.graphql.max_depth)
     GRAPHQL_MAX_COST      = tostring(var.graphql.max_cost)
-    LOG_LEVEL             = var.log_level
+    # Rate limits key on the X-Forwarded-For entry our own infrastructure appended.
+    FORWARDED_FOR_TRUSTED_HOPS = tostring(var.graphql.forwarded_for_trusted_hops)
+    LOG_LEVEL                  = var.log_level
 
     # Notify-me e-mails link buyers to the event in the purchase portal; verification and
     # invitation e-mails link to Backstage's account pages.

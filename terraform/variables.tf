@@ -99,13 +99,18 @@ variable "cors_allowed_origins" {
 }
 
 variable "graphql" {
-  description = "Limits of the GraphQL API (SECURITY.md 23-24)."
+  description = "Limits of the GraphQL API (SECURITY.md 23-25). forwarded_for_trusted_hops: X-Forwarded-For entries our infrastructure appends (1 with the functions' own URLs; 2 behind an external HTTPS load balancer); rate limits key on that entry."
   type = object({
-    introspection = optional(bool, false)
-    max_depth     = optional(number, 12)
-    max_cost      = optional(number, 5000)
+    introspection              = optional(bool, false)
+    max_depth                  = optional(number, 12)
+    max_cost                   = optional(number, 5000)
+    forwarded_for_trusted_hops = optional(number, 1)
   })
   default = {}
+  validation {
+    condition     = var.graphql.forwarded_for_trusted_hops >= 1 && var.graphql.forwarded_for_trusted_hops <= 5
+    error_message = "graphql.forwarded_for_trusted_hops must be between 1 and 5."
+  }
   validation {
     condition     = var.graphql.max_depth >= 3 && var.graphql.max_depth <= 30
     error_message = "graphql.max_depth must be between 3 and 30."
