@@ -40,12 +40,13 @@ class ClaimedMail:
         self.mailer = mailer
         self.clock = clock
 
-    def send(self, key: str, template: str, compose: Callable[[], Email]) -> str:
-        """Send what `compose()` builds, once per `key`. `compose` runs only after the claim, so
-        work it does (minting a link's token) happens once per attempt that really sends."""
-        record_id = f"{key}~email"
+    def send(self, key: str, template: str, compose: Callable[[], Email], *, order_id: str = "") -> str:
+        """Send what `compose()` builds, once per `key` (an order's mails are recorded as
+        `{order_id}~{key}~email`). `compose` runs only after the claim, so work it does (minting a
+        link's token) happens once per attempt that really sends."""
+        record_id = f"{order_id}~{key}~email" if order_id else f"{key}~email"
         claim = Delivery(
-            orderId="",
+            orderId=order_id,
             channel="email",
             key=key,
             template=template,

@@ -67,6 +67,7 @@ from shared.domain.tasks import Delivery, Task
 from shared.domain.ticket_codes import TicketIdentity, TicketSigner, new_secret_id
 from shared.domain.ticket_email import TICKET_TEMPLATES, TemplateKey, brand_of, ticket_email_context
 from shared.errors import DomainError, ErrorCode, invalid, not_found
+from shared.services.claimed_mail import ClaimedMail
 from shared.services.mailer import Attachment, Email, EmailRenderer, FallbackMailer
 from shared.services.scheduled_tasks import ScheduledTasks, TaskRoute
 from shared.services.texting import SmsOutcomeUnknownError, SmsRejectedError, SmsUnavailableError, TextSender
@@ -184,6 +185,11 @@ class DeliveryService:
 
     def now(self) -> int:
         return int(self.clock())
+
+    @property
+    def _claimed_mail(self) -> ClaimedMail:
+        """Claim-then-send for an order's e-mails, on this service's current records and mailer."""
+        return ClaimedMail(self.records, self.mailer, self.clock)
 
     # --- reactions (called by checkout / refund after their write commits) -------------------
 
@@ -355,22 +361,10 @@ class DeliveryService:
             plan = self._refund_plan(order, template_key, key)
             if plan is None:
                 return "nothing refunded or canceled"
-        record_id = f"{order.id}~{key}~email"
-        claim = Delivery(orderId=order.id, channel="email", key=key, template=template_key,
-                         status="sending", claimedAt=self.now())  # fmt: skip
-        outcome = self.records.claim(record_id, claim, lease=EMAIL_LEASE, retry_stale=True)
-        if outcome == "done":
-            return "already sent"
-        if outcome == "busy":
-            raise retry_later("This e-mail is being sent.")
-        try:
-            sent = self.mailer().send(self._compose(template_key, order, event, buyer, to, plan=plan))
-        except Exception:
-            self.records.release(record_id)  # nothing left the building: a retry may send it
-            raise
-        done = {"status": "sent", "provider": sent.provider, "providerMessageId": sent.message_id}
-        self.records.finish(record_id, {**done, "sentAt": self.now()})
-        return f"sent via {sent.provider}"
+        return self._claimed_mail.send(
+            key, template_key, lambda: self._compose(template_key, order, event, buyer, to, plan=plan),
+            order_id=order.id,
+        )  # fmt: skip
 
     def _send_season_receipt(self, order_id: str, key: str) -> str:
         """send-email for `seasonReceipt` (at least once, claimed per key like every e-mail)."""
@@ -384,22 +378,10 @@ class DeliveryService:
         to = order.email or (buyer.email if buyer else "")
         if not to:
             return "no e-mail address"
-        record_id = f"{order.id}~{key}~email"
-        claim = Delivery(orderId=order.id, channel="email", key=key, template=season_email.TEMPLATE,
-                         status="sending", claimedAt=self.now())  # fmt: skip
-        outcome = self.records.claim(record_id, claim, lease=EMAIL_LEASE, retry_stale=True)
-        if outcome == "done":
-            return "already sent"
-        if outcome == "busy":
-            raise retry_later("This e-mail is being sent.")
-        try:
-            sent = self.mailer().send(self._compose_season_receipt(order, season, buyer, to))
-        except Exception:
-            self.records.release(record_id)
-            raise
-        done = {"status": "sent", "provider": sent.provider, "providerMessageId": sent.message_id}
-        self.records.finish(record_id, {**done, "sentAt": self.now()})
-        return f"sent via {sent.provider}"
+        return self._claimed_mail.send(
+            key, season_email.TEMPLATE, lambda: self._compose_season_receipt(order, season, buyer, to),
+            order_id=order.id,
+        )  # fmt: skip
 
     def _shown_listing(self, order: Order) -> Event | None:
         """What an e-mail about `order` shows: its event; for a season order (R-T3-2), whose
