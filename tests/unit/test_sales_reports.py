@@ -24,10 +24,11 @@ from shared.domain.models import (
     User,
 )
 from shared.domain.permissions import Principal
-from shared.domain.tasks import Delivery, Task
+from shared.domain.tasks import Task
 from shared.errors import DomainError, ErrorCode
 from shared.services.mailer import Email, EmailRenderer, Sent
 from shared.services.sales_reports import LINK_SECONDS, TASK_PATH, SalesReportService
+from tests.unit.fakes import InMemoryTaskRecords, Repo
 
 NOW = 1_767_225_600  # 2026-01-01 00:00 UTC
 HOUR, DAY = 3600, 86_400
@@ -240,20 +241,11 @@ def test_the_file_and_the_subject_name_the_event_on_one_line() -> None:
 # --- the service over fakes ----------------------------------------------------------------------
 
 
-class Repo:
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def get(self, item_id: str) -> Any:
-        return next((i for i in self.items if i.id == item_id), None)
-
-
-class Fakes:
+class Fakes(InMemoryTaskRecords):
     def __init__(self, events: list[Event]) -> None:
+        super().__init__()
         self.events = Repo(events)
         self.organizations = Repo([Organization(_id="org", userId="u", createdAt=0, orgName="Owl & Co")])
-        self.tasks: dict[str, Task] = {}
-        self.claims: dict[str, Delivery] = {}
         self.enqueued: list[tuple[str, dict[str, Any], str | None, int | None]] = []
         self.sent: list[Email] = []
         self.files: dict[str, bytes] = {}
@@ -276,31 +268,6 @@ class Fakes:
 
     def tasks_of_subscription(self, subscription_id: str) -> list[Task]:
         return [t for t in self.tasks.values() if t.subscription and t.subscription.id == subscription_id]
-
-    # TaskRecords and claims
-    def create_task(self, task: Task) -> bool:
-        if task.id in self.tasks:
-            return False
-        self.tasks[task.id] = task
-        return True
-
-    def task(self, task_id: str) -> Task | None:
-        return self.tasks.get(task_id)
-
-    def update_task(self, task_id: str, fields: dict[str, Any]) -> None:
-        self.tasks[task_id] = self.tasks[task_id].model_copy(update=fields)
-
-    def claim(self, record_id: str, record: Delivery, *, lease: int, retry_stale: bool) -> str:
-        if record_id in self.claims:
-            return "done" if self.claims[record_id].status != "sending" else "busy"
-        self.claims[record_id] = record
-        return "claimed"
-
-    def finish(self, record_id: str, fields: dict[str, Any]) -> None:
-        self.claims[record_id] = self.claims[record_id].model_copy(update=fields)
-
-    def release(self, record_id: str) -> None:
-        del self.claims[record_id]
 
     # TaskQueue, storage, mailer
     def enqueue(self, queue: str, function: str, payload: dict[str, Any], *, path: str = "/",

@@ -12,10 +12,10 @@ from shared.domain import waitlist as rules
 from shared.domain.models import Event, EventSchedule, Organization, Role, User, WaitListEntry
 from shared.domain.permissions import Principal
 from shared.domain.reports import Report
-from shared.domain.tasks import Delivery, Task
 from shared.errors import DomainError, ErrorCode
 from shared.services.mailer import Email, EmailRenderer, Sent
 from shared.services.waitlist import SEARCH_RESULT_KEY, WaitListService
+from tests.unit.fakes import InMemoryTaskRecords, Repo
 
 NOW = 1_767_225_600  # 2026-01-01 00:00 UTC
 HOUR, DAY = 3600, 86400
@@ -196,23 +196,14 @@ def test_a_hostile_event_name_is_escaped_in_html_and_kept_on_one_subject_line() 
 # --- the service over fakes -----------------------------------------------------------------------
 
 
-class Repo:
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def get(self, item_id: str) -> Any:
-        return next((i for i in self.items if i.id == item_id), None)
-
-
 Check = Callable[[Event, Sequence[WaitListEntry]], None]
 
 
-class Fakes:
+class Fakes(InMemoryTaskRecords):
     def __init__(self, events: list[Event]) -> None:
+        super().__init__()
         self.events = Repo(events)
         self.organizations = Repo([Organization(_id="org", userId="u", createdAt=0, orgName="Owl & Co")])
-        self.tasks: dict[str, Task] = {}
-        self.claims: dict[str, Delivery] = {}
         self.enqueued: list[tuple[str, dict[str, Any], str | None, int | None]] = []
         self.sent: list[Email] = []
 
@@ -223,31 +214,6 @@ class Fakes:
             raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
         check(current, current.waitList)
         current.waitList.append(new)
-
-    # TaskRecords
-    def create_task(self, task: Task) -> bool:
-        if task.id in self.tasks:
-            return False
-        self.tasks[task.id] = task
-        return True
-
-    def task(self, task_id: str) -> Task | None:
-        return self.tasks.get(task_id)
-
-    def update_task(self, task_id: str, fields: dict[str, Any]) -> None:
-        self.tasks[task_id] = self.tasks[task_id].model_copy(update=fields)
-
-    def claim(self, record_id: str, record: Delivery, *, lease: int, retry_stale: bool) -> str:
-        if record_id in self.claims:
-            return "done" if self.claims[record_id].status != "sending" else "busy"
-        self.claims[record_id] = record
-        return "claimed"
-
-    def finish(self, record_id: str, fields: dict[str, Any]) -> None:
-        self.claims[record_id] = self.claims[record_id].model_copy(update=fields)
-
-    def release(self, record_id: str) -> None:
-        del self.claims[record_id]
 
     # TaskQueue and mailer
     def enqueue(self, queue: str, function: str, payload: dict[str, Any], *, path: str = "/",
