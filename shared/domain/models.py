@@ -698,6 +698,12 @@ class Order(Identified):
     disputed: bool = False
     disputeId: str = ""
 
+    def has_live_items(self) -> bool:
+        """A ticket or upgrade still admits (nothing refunded or cancelled it)."""
+        return any(t.state == "Active" for t in self.tickets) or any(
+            u.state == "Active" for u in self.upgrades
+        )
+
 
 # --- Webflow (SPEC 3.10) -------------------------------------------------------------------------
 

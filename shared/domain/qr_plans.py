@@ -31,10 +31,6 @@ class CodePlan:
         return not (self.order_code or self.ticket_ids or self.upgrade_ids)
 
 
-def has_live_items(order: Order) -> bool:
-    return any(t.state == "Active" for t in order.tickets) or any(u.state == "Active" for u in order.upgrades)
-
-
 def all_codes(order: Order) -> CodePlan:
     """Delivery: the order's code and one per Active ticket and upgrade."""
     return CodePlan(
@@ -48,7 +44,7 @@ def missing_codes(order: Order) -> CodePlan:
     """Break-apart: the codes of Active items that have no image URL yet, and the order's own
     code if it has none. An order without a secretId has no valid code anywhere: everything
     live is missing. An order with nothing live gets nothing."""
-    if not has_live_items(order):
+    if not order.has_live_items():
         return CodePlan(order_code=False)
     if not order.secretId:
         return all_codes(order)

@@ -259,9 +259,7 @@ def apply_cancel(
             upgrade.state = "Canceled"
     if not keep_state:
         order.cancelReason = reason
-        if not any(t.state == "Active" for t in order.tickets) and not any(
-            u.state == "Active" for u in order.upgrades
-        ):
+        if not order.has_live_items():
             order.state = "Canceled"
     return tickets, upgrades
 

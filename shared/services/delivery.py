@@ -127,8 +127,7 @@ def retry_later(message: str) -> DomainError:
 
 def skip_reason(order: Order, event: Event | None) -> str:
     """Why tickets must not go out for this order now ("" when they may)."""
-    live = any(t.state == "Active" for t in order.tickets) or any(u.state == "Active" for u in order.upgrades)
-    if order.state in DEAD_ORDER_STATES or not live:
+    if order.state in DEAD_ORDER_STATES or not order.has_live_items():
         return "order refunded or canceled"
     if event is None:
         return "event not found"

@@ -20,7 +20,7 @@ from shared.domain import season_orders
 from shared.domain.models import Event, Order
 from shared.domain.permissions import BOX_OFFICE, Principal, require_level, require_user
 from shared.domain.ports import Repository
-from shared.domain.qr_plans import CodePlan, batch_keys, has_live_items, missing_codes
+from shared.domain.qr_plans import CodePlan, batch_keys, missing_codes
 from shared.errors import not_found
 
 
@@ -59,7 +59,7 @@ class BreakApartService:
         result = []
         for stored, event in batch:
             order = self.issue_codes(stored, event, missing_codes(stored))
-            if printed and not order.printed and has_live_items(order):
+            if printed and not order.printed and order.has_live_items():
                 self.records.mark_printed(order.id)
                 order = order.model_copy(update={"printed": True})
             result.append(order)

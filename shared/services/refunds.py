@@ -403,37 +403,33 @@ class RefundService:
         the buyer hears about the season order once."""
         for child, tickets, _ in applied.children:
             self._after_child_commit(child, tickets)
-        if applied.tickets:
-            try:
-                self.seats.release_tickets(order, applied.tickets)
-            except Exception:  # the refund stands; a seat left booked can be released by hand
-                log.exception("seat release failed", extra={"orderId": order.id})
+        self._release_seats(order, applied.tickets)
         if applied.tickets or applied.upgrades:
             try:
                 self.reactions.stock_returned(order)
             except Exception:  # a public page shows a stale count until its next re-sync
                 log.exception("stock_returned hook failed", extra={"orderId": order.id})
-        if not any(t.state == "Active" for t in order.tickets) and not any(
-            u.state == "Active" for u in order.upgrades
-        ):
+        self._if_ended(order)
+
+    def _if_ended(self, order: Order) -> None:
+        """OrderRefunded: once nothing of the order admits, its pending deliveries are cancelled."""
+        if not order.has_live_items():
             try:
                 self.reactions.order_refunded(order.id)
             except Exception:  # delivery tasks re-check the order before sending anyway
                 log.exception("order_refunded hook failed", extra={"orderId": order.id})
 
     def _after_child_commit(self, child: Order, tickets: list[str]) -> None:
+        self._release_seats(child, tickets)
+        self._if_ended(child)
+
+    def _release_seats(self, order: Order, tickets: list[str]) -> None:
+        """R-SEAT-4: the newly cancelled tickets' seats."""
         if tickets:
             try:
-                self.seats.release_tickets(child, tickets)
+                self.seats.release_tickets(order, tickets)
             except Exception:  # the refund stands; a seat left booked can be released by hand
-                log.exception("seat release failed", extra={"orderId": child.id})
-        if not any(t.state == "Active" for t in child.tickets) and not any(
-            u.state == "Active" for u in child.upgrades
-        ):
-            try:
-                self.reactions.order_refunded(child.id)
-            except Exception:  # delivery tasks re-check the order before sending anyway
-                log.exception("order_refunded hook failed", extra={"orderId": child.id})
+                log.exception("seat release failed", extra={"orderId": order.id})
 
     @staticmethod
     def _units(
