@@ -245,15 +245,7 @@ class DeliveryService:
         order = self.orders.get(order_id)
         if order is None or not skip_reason(order, None).startswith("order"):
             return 0
-        now = self.now()
-        cancelled = 0
-        for task in self.records.tasks_of_order(order_id):
-            if task.pending:
-                # The emulator cannot delete Cloud Tasks (and a deleted one may already be
-                # running): the document is the truth, and handlers skip cancelled tasks.
-                self.records.update_task(task.id, {"canceledAt": now})
-                cancelled += 1
-        return cancelled
+        return self.scheduled.cancel_pending(self.records.tasks_of_order(order_id), self.now())
 
     def refund_notice(self, order_id: str, key: str, refunded_amount: int) -> None:
         """OrderRefunded (R-REF-8, R-CAN-1): queue the buyer's `orderRefund` e-mail, or

@@ -218,14 +218,9 @@ class SalesReportService:
     # --- helpers -----------------------------------------------------------------------------------
 
     def _cancel_pending(self, subscription_id: str, now: int) -> int:
-        """Cancel the subscriber's pending runs (the document is the truth: the emulator cannot
-        delete Cloud Tasks, and a run that already started re-reads the subscriber)."""
-        cancelled = 0
-        for task in self.subscriptions.tasks_of_subscription(subscription_id):
-            if task.pending:
-                self.records.update_task(task.id, {"canceledAt": now})
-                cancelled += 1
-        return cancelled
+        """Cancel the subscriber's pending runs (a run that already started re-reads the
+        subscriber)."""
+        return self.scheduled.cancel_pending(self.subscriptions.tasks_of_subscription(subscription_id), now)
 
     def _event_for(self, principal: Principal | None, event_id: str | None) -> Event:
         event = self.events.get(str(event_id or ""))

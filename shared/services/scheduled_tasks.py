@@ -15,7 +15,7 @@ notify-me e-mails all follow these rules, so they live here once:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -82,6 +82,17 @@ class ScheduledTasks:
         if task.endedAt is not None:
             return "already done"
         return task
+
+    def cancel_pending(self, tasks: Iterable[Task], now: int) -> int:
+        """Mark the pending ones of `tasks` cancelled; returns how many. The document is the
+        truth: the emulator cannot delete Cloud Tasks (and a deleted one may already be running),
+        so handlers skip a cancelled task when it arrives (`begin`)."""
+        cancelled = 0
+        for task in tasks:
+            if task.pending:
+                self.records.update_task(task.id, {"canceledAt": now})
+                cancelled += 1
+        return cancelled
 
     def end(self, task_id: str, now: int, *, success: bool, outcome: str) -> None:
         self.records.update_task(task_id, {"endedAt": now, "success": success, "outcome": outcome})
