@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from shared.domain.models import (
     Event,
@@ -42,6 +43,8 @@ from shared.domain.models import (
     TicketType,
 )
 from shared.errors import DomainError, ErrorCode
+
+N = TypeVar("N", TicketType, EventUpgrade)
 
 CHILD_TYPE = "Complimentary"
 # The children are written in their parent's batch, with its stock shards and code uses; a
@@ -95,28 +98,24 @@ def season_events(season: Season, events: Mapping[str, Event]) -> list[Event]:
     return found
 
 
-def _ticket_type(event: Event, name: str) -> TicketType:
+def _same_named(items: Sequence[N], name: str, refusal: str) -> N:
+    """The event's item named like the season's (case and surrounding spaces aside), or a refusal
+    before any money moves."""
     wanted = _same_name(name)
-    found = next((t for t in event.ticketTypes if _same_name(t.name) == wanted), None)
+    found = next((item for item in items if _same_name(item.name) == wanted), None)
     if found is None:
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            f'"{name}" season tickets cannot be sold: {event.name} has no "{name}" ticket. '
-            "Please contact the organizer.",
-        )
+        raise DomainError(ErrorCode.CONFLICT, refusal)
     return found
+
+
+def _ticket_type(event: Event, name: str) -> TicketType:
+    refusal = f'"{name}" season tickets cannot be sold: {event.name} has no "{name}" ticket. '
+    return _same_named(event.ticketTypes, name, refusal + "Please contact the organizer.")
 
 
 def _upgrade(event: Event, name: str) -> EventUpgrade:
-    wanted = _same_name(name)
-    found = next((u for u in event.upgrades if _same_name(u.name) == wanted), None)
-    if found is None:
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            f'The "{name}" add-on cannot be sold with this season: {event.name} has no "{name}" add-on. '
-            "Please contact the organizer.",
-        )
-    return found
+    refusal = f'The "{name}" add-on cannot be sold with this season: {event.name} has no "{name}" add-on. '
+    return _same_named(event.upgrades, name, refusal + "Please contact the organizer.")
 
 
 def _slots(event: Event, day_ids: Sequence[str]) -> list[Scan]:
