@@ -95,9 +95,12 @@ class FirestoreRefundStore:
         record_reads(1)
         return str((lock.to_dict() or {}).get("refundId", "")) if lock.exists else ""
 
-    def claim(self, record: RefundRecord, *, replacing: bool) -> bool:
-        """Create the pending record and the order's lock (and stamp the order) atomically;
-        False when the lock (or this very record) already exists."""
+    def claim(self, record: RefundRecord, version: Any, *, replacing: bool) -> bool:
+        """Create the pending record and the order's lock (and stamp the order) atomically, only
+        if the order is still at `version` — the read its plan was made from; False when the lock
+        (or this very record) already exists. StaleOrderError when the order moved since: the
+        plan may name items another refund or a cancellation took meanwhile, so it must be made
+        again from a new read, never sent to Stripe."""
         batch = self.client.batch()
         batch.create(
             self.locks.document(record.orderId), {"refundId": record.id, "createdAt": record.createdAt}
@@ -106,11 +109,16 @@ class FirestoreRefundStore:
             batch.set(self.records.document(record.id), record.doc())
         else:
             batch.create(self.records.document(record.id), record.doc())
-        batch.update(self.orders.document(record.orderId), {"refundPending": record.id})
+        batch.update(
+            self.orders.document(record.orderId), {"refundPending": record.id},
+            option=self.client.write_option(last_update_time=version),
+        )  # fmt: skip
         try:
             batch.commit()
         except google_exceptions.AlreadyExists:
             return False
+        except google_exceptions.FailedPrecondition as error:
+            raise StaleOrderError from error
         record_writes(len(batch))
         return True
 

@@ -694,6 +694,9 @@ class Order(Identified):
     memberUses: list[str] = Field(default_factory=list)
     # Not in GraphQL: the refund claimed on this order and not settled yet (shared.adapters.refund_store).
     refundPending: str = ""
+    # Not in GraphQL: money refunded outside Sellout (the Stripe dashboard), recorded from the
+    # charge.refunded webhook; part of refundedAmount, tied to no item (README, Refunds).
+    externalRefundedAmount: int = 0
     # Not in GraphQL: set by Stripe's charge.dispute.created webhook.
     disputed: bool = False
     disputeId: str = ""

@@ -5,7 +5,10 @@ A refund moves money, so it is recorded before Stripe is asked and settled exact
 1. `refunds/{refundId}` is created in state `pending` (the id derives from the order, the sorted
    item ids and the fee flags: the same request twice maps to the same record) together with
    `refundLocks/{orderId}` — one refund of an order in flight at a time, so two different
-   overlapping requests cannot both pass the "never more than paid" check.
+   overlapping requests cannot both pass the "never more than paid" check — and only if the
+   order is still at the version its plan was read from. A plan made before another refund or
+   a cancellation committed fails that precondition and is made again from a new read (which
+   skips what was refunded meanwhile); it is never sent to Stripe.
 2. Stripe refunds on the connected account with idempotency key `<refundId>~<attempt>` and
    metadata `refundId` (by payment_intent, or by charge for legacy `ch_` orders).
 3. Settlement — from Stripe's answer, or from the `charge.refunded` / `charge.refund.updated`
@@ -51,6 +54,7 @@ log = logging.getLogger("sellout.refunds")
 
 RESUME_AFTER = 20  # seconds before a pending refund may be re-asked of Stripe (same key)
 WAIT_FOR_PEER = 10.0  # seconds a duplicate request waits for the one in flight
+MAX_REPLANS = 10  # a refund's plan made again after the order moved under it, at most
 QUEUE = "refunds"
 FUNCTION = "refund"
 TASK_PATH = "/tasks/refund-order"
@@ -174,15 +178,57 @@ class RefundService:
         reason: str,
         by: str,
     ) -> Order:
-        """Refund (money + records), idempotent per (order, items, fee flags)."""
+        """Refund (money + records), idempotent per (order, items, fee flags). `order` names the
+        order only: the plan is made from a versioned read of it, and the claim commits only if
+        the order is still at that version; otherwise the plan is made again (never sent)."""
         tickets, upgrades = sorted(set(ticket_ids)), sorted(set(upgrade_ids))
         rid = refund_rules.refund_id(order.id, tickets, upgrades, processing_fee, promoter_fee)
-        existing = self.record(rid)
-        if existing is not None and existing.state == "succeeded":
-            self._notify(order.id, existing.id, existing.amount)  # again: the first may have been lost
-            return self._order(order.id)
-        if existing is not None and existing.state == "pending":
-            return self._resume(existing)
+        for _ in range(MAX_REPLANS):
+            existing = self.record(rid)
+            if existing is not None and existing.state == "succeeded":
+                self._notify(order.id, existing.id, existing.amount)  # again: the first may be lost
+                return self._order(order.id)
+            if existing is not None and existing.state == "pending":
+                return self._resume(existing)
+            current, version = self._versioned_order(order.id)
+            record = self._planned(
+                current, rid, tickets, upgrades, processing_fee=processing_fee,
+                promoter_fee=promoter_fee, reason=reason, by=by, existing=existing,
+            )  # fmt: skip
+            try:
+                claimed = self.records.claim(record, version, replacing=existing is not None)
+            except StaleOrderError:
+                continue  # the order moved after the plan's read: plan again from a new read
+            if not claimed:
+                outcome = self._after_lost_claim(record)
+                if outcome is None:
+                    continue  # the lock was freed meanwhile: plan again
+                return outcome
+            if not record.stripeAccount:
+                return self._settle_or_current(record.id, "api")
+            return self._ask_stripe(record)
+        raise DomainError(ErrorCode.BUSY, "The order is busy. Please try again.")
+
+    def _versioned_order(self, order_id: str) -> tuple[Order, Any]:
+        found = self.records.order(order_id)
+        if found is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "Order not found.")
+        return found
+
+    def _planned(
+        self,
+        order: Order,
+        rid: str,
+        tickets: list[str],
+        upgrades: list[str],
+        *,
+        processing_fee: bool,
+        promoter_fee: bool,
+        reason: str,
+        by: str,
+        existing: RefundRecord | None,
+    ) -> RefundRecord:
+        """The refund record planned from `order` as read (R-REF-1..7), not yet claimed."""
         event = self._listing(order)
         plan = refund_rules.plan_refund(
             order, tickets, upgrades, processing_fee=processing_fee, promoter_fee=promoter_fee,
@@ -210,18 +256,12 @@ class RefundService:
         )  # fmt: skip
         if not uses_stripe:
             record.chargeId = record.paymentIntentId = ""
-        if not self._claim(record, replacing=existing is not None):
-            return self._after_lost_claim(record)
-        if not uses_stripe:
-            return self._settle_or_current(record.id, "api")
-        return self._ask_stripe(record)
+        return record
 
-    def _claim(self, record: RefundRecord, *, replacing: bool) -> bool:
-        return self.records.claim(record, replacing=replacing)
-
-    def _after_lost_claim(self, record: RefundRecord) -> Order:
+    def _after_lost_claim(self, record: RefundRecord) -> Order | None:
         """Someone holds the order's refund lock: the same refund (wait for it / resume it) or
-        another one (refuse, unless it is stale: then finish it first and refuse politely)."""
+        another one (refuse, unless it is stale: then finish it first and refuse politely).
+        None when nobody holds it any more: the caller plans again from a new read."""
         deadline = time.monotonic() + WAIT_FOR_PEER
         while time.monotonic() < deadline:
             holder = self.records.lock_holder(record.orderId)
@@ -229,7 +269,7 @@ class RefundService:
             if mine is not None and mine.state == "succeeded":
                 return self._order(record.orderId)
             if not holder:
-                raise DomainError(ErrorCode.CONFLICT, "The order changed while refunding. Please try again.")
+                return None
             held = self.record(holder)
             if held is not None and self.now() - held.createdAt >= RESUME_AFTER:
                 self._resume(held)
@@ -247,11 +287,8 @@ class RefundService:
         """A pending record: re-ask Stripe with the same key (never a second refund), or wait for
         the request in flight when the record is fresh."""
         if self.now() - record.createdAt < RESUME_AFTER:
-            return (
-                self._after_lost_claim(record)
-                if self.records.lock_holder(record.orderId)
-                else self._order(record.orderId)
-            )
+            waited = self._after_lost_claim(record) if self.records.lock_holder(record.orderId) else None
+            return waited or self._order(record.orderId)
         if not record.stripeAccount:
             return self._settle_or_current(record.id, "api")
         return self._ask_stripe(record)

@@ -319,7 +319,9 @@ def test_a_cancel_planned_before_a_refund_was_claimed_cannot_commit_after_it():
         _id="rf_race", orderId=order.id, orgId=org.id, amount=4500, createdAt=int(time.time()), createdBy="x",
         plan=refund_rules.RefundPlan(orderId=order.id, ticketAmounts={order.tickets[0].id: 4500}),
     )  # fmt: skip
-    assert records.claim(record, replacing=False)  # ...then a refund is claimed...
+    fresh = records.order(order.id)
+    assert fresh is not None
+    assert records.claim(record, fresh[1], replacing=False)  # ...then a refund is claimed...
     with pytest.raises(StaleOrderError):  # ...so the cancel's compare-and-set fails,
         records.commit(OrderChange(order=planned, version=version))
     error = error_of(clerk(org).gql(CANCEL, {"o": order.id}))  # and its retry sees the refund
