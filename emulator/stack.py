@@ -80,6 +80,13 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
+def _free_port() -> int:
+    """A port nothing listens on now (the kernel's pick), for servers nobody else addresses."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
 # --- commands ----------------------------------------------------------------------------------
 
 
@@ -139,13 +146,14 @@ def _auth_command() -> list[str]:
     firebase_json.write_text(
         json.dumps(
             {
-                # The hub and logging servers firebase-tools always starts get ports next to
-                # this stack's Auth port: their defaults (4400, 4500) would make two stacks on
-                # one machine (two developers, or a test session beside `make run`) collide.
+                # The hub and logging servers firebase-tools always starts get free ports of
+                # their own: their defaults (4400, 4500) would make two stacks on one machine
+                # (two developers, or a test session beside `make run`) collide, and fixed
+                # neighbours of the Auth port collide with a port block numbered in a row.
                 "emulators": {
                     "auth": {"host": HOST, "port": PORTS.auth},
-                    "hub": {"host": HOST, "port": PORTS.auth + 1},
-                    "logging": {"host": HOST, "port": PORTS.auth + 2},
+                    "hub": {"host": HOST, "port": _free_port()},
+                    "logging": {"host": HOST, "port": _free_port()},
                     "ui": {"enabled": False},
                 },
             }
@@ -336,12 +344,20 @@ def _recorded_pid(service: Service) -> int | None:
     return pid if marker in cmdline else None
 
 
+def _rotate(log_file: Path) -> None:
+    """Each start of a service writes a fresh log; the previous one is kept as `<name>.log.1`
+    (and the one before is dropped), so logs never grow across runs."""
+    if log_file.exists():
+        log_file.replace(log_file.with_name(log_file.name + ".1"))
+
+
 def _start(service: Service) -> None:
     command = service.command()
     service.log_file.parent.mkdir(parents=True, exist_ok=True)
     service.pid_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **service.env}
-    with service.log_file.open("ab") as log:
+    _rotate(service.log_file)
+    with service.log_file.open("wb") as log:
         process = subprocess.Popen(
             command,
             stdout=log,
