@@ -67,7 +67,14 @@ def _respond(handler: Handler, request: flask.Request, health: bool) -> flask.Re
     try:
         return flask.make_response(handler(request))
     except DomainError as error:
-        log.info("request refused", extra={"code": str(error.code), "status": error.http_status})
+        # A refusal is logged at its code's level (shared.errors.LOG_LEVEL): the caller's mistake
+        # or a sold-out event is INFO, never the ERROR that pages someone.
+        log.log(
+            error.log_level,
+            "request refused",
+            exc_info=error if error.log_level >= logging.ERROR else None,
+            extra={"code": str(error.code), "status": error.http_status},
+        )
         return error_response(error)
     except Exception:
         log.exception("unhandled error")

@@ -3,6 +3,7 @@ errors (in the GraphQL layer). Its message is safe to show to a user; internals 
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
 
@@ -47,6 +48,31 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 }
 
 
+# How loudly a refusal is logged. ERROR pages the on-call (terraform/monitoring.tf counts
+# severity >= ERROR), so it is kept for what someone must act on: a refusal the caller caused
+# (a sold-out event, a typo, a missing sign-in) is routine INFO; WARNING marks what is worth a
+# look when it piles up (probing, a busy or failing upstream, a feature not configured) but is
+# answered correctly and needs nobody tonight. A flash sale's 500 SOLD_OUT answers page no one.
+LOG_LEVEL: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_INPUT: logging.INFO,
+    ErrorCode.UNAUTHENTICATED: logging.INFO,
+    ErrorCode.FORBIDDEN: logging.WARNING,
+    ErrorCode.NOT_FOUND: logging.INFO,
+    ErrorCode.CONFLICT: logging.INFO,
+    ErrorCode.SOLD_OUT: logging.INFO,
+    ErrorCode.LIMIT_EXCEEDED: logging.INFO,
+    ErrorCode.RATE_LIMITED: logging.WARNING,
+    ErrorCode.REFUSED: logging.INFO,
+    ErrorCode.PAYMENT_FAILED: logging.INFO,
+    ErrorCode.PAYMENT_REQUIRES_ACTION: logging.INFO,
+    ErrorCode.BAD_SIGNATURE: logging.WARNING,
+    ErrorCode.BUSY: logging.WARNING,
+    ErrorCode.UPSTREAM_FAILED: logging.WARNING,
+    ErrorCode.UNAVAILABLE: logging.WARNING,
+    ErrorCode.INTERNAL: logging.ERROR,
+}
+
+
 class DomainError(Exception):
     """A failure the caller can understand: a stable `code`, a user-facing `message`, and the
     input `fields` at fault (for validation errors)."""
@@ -60,6 +86,10 @@ class DomainError(Exception):
     @property
     def http_status(self) -> int:
         return HTTP_STATUS[self.code]
+
+    @property
+    def log_level(self) -> int:
+        return LOG_LEVEL[self.code]
 
     def to_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"code": str(self.code), "message": self.message}

@@ -1,5 +1,7 @@
 # Alerting on function errors: a function logging errors or answering 5xx (which also makes
-# Cloud Tasks and Stripe retry) pages the e-mail in var.alerting.
+# Cloud Tasks and Stripe retry) pages the e-mail in var.alerting. Refusals (SOLD_OUT, bad input,
+# sign-in required, permission, rate limits, not found) are logged at INFO or WARNING
+# (shared/errors.py LOG_LEVEL), so only ERROR entries are counted: a sell-out pages no one.
 
 resource "google_monitoring_notification_channel" "email" {
   project      = var.project_id

@@ -2,6 +2,11 @@
 
 `errors[0].message` is shown to users verbatim, so only DomainError messages (written for users)
 ever reach it; anything unexpected becomes "Internal error." and is logged with its stack.
+
+ariadne logs every error of a result through the logger it is given, always at ERROR with a
+traceback; `GraphQLErrorLog` is that logger, and gives each error the severity of what it is (a
+refusal at its code's level, shared.errors.LOG_LEVEL, without a traceback; a crash at ERROR
+with one), so the error-rate alert counts only what someone must act on.
 """
 
 from __future__ import annotations
@@ -16,6 +21,46 @@ from shared.errors import DomainError, ErrorCode
 log = logging.getLogger("sellout.graphql")
 
 INVALID_FIELDS = "Invalid Fields"
+
+
+def log_graphql_error(error: BaseException, logger: logging.Logger = log) -> None:
+    """One log line per error of a GraphQL result, at the severity its kind deserves."""
+    if not isinstance(error, GraphQLError):
+        logger.error("graphql request failed", exc_info=error)
+        return
+    original = error.original_error
+    where = {"path": error.path} if error.path else {}
+    if original is None:  # the query itself is wrong (syntax, unknown field, depth or cost)
+        logger.info(
+            "query refused", extra={"code": "GRAPHQL_VALIDATION_FAILED", "detail": error.message, **where}
+        )
+    elif isinstance(original, GraphQLError):  # variables that do not fit their declared types
+        logger.info(
+            "query refused", extra={"code": str(ErrorCode.INVALID_INPUT), "detail": error.message, **where}
+        )
+    elif isinstance(original, DomainError):
+        logger.log(
+            original.log_level,
+            "request refused",
+            # An INTERNAL DomainError is a fault someone must find: keep its stack for them.
+            exc_info=original if original.log_level >= logging.ERROR else None,
+            extra={"code": str(original.code), **where},
+        )
+    else:
+        logger.error("resolver failed", exc_info=original, extra=where)
+
+
+class GraphQLErrorLog(logging.LoggerAdapter[logging.Logger]):
+    """The `logger` ariadne is given. ariadne calls `logger.error(error, exc_info=error)` for each
+    error of a result; this answers with log_graphql_error instead."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(logging.getLogger(name), {})
+
+    def error(  # type: ignore[override]  # ariadne passes the error itself as exc_info
+        self, msg: object, *args: object, exc_info: BaseException | None = None, **kwargs: object
+    ) -> None:
+        log_graphql_error(exc_info if exc_info is not None else Exception(str(msg)), self.logger)
 
 
 def _extensions(error: DomainError) -> dict[str, Any]:
@@ -50,8 +95,7 @@ def format_error(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
             INVALID_FIELDS if original.code == ErrorCode.INVALID_INPUT else original.message
         )
         formatted["extensions"] = _extensions(original)
-    else:
-        log.error("resolver failed", exc_info=original)
+    else:  # logged by GraphQLErrorLog (ariadne logs each error of a result before formatting it)
         formatted["message"] = "Internal error."
         formatted["extensions"] = {"code": 500, "errorCode": str(ErrorCode.INTERNAL)}
     return formatted

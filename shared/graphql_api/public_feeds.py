@@ -33,7 +33,7 @@ from shared.domain.permissions import Principal
 from shared.entrypoint import json_response
 from shared.errors import DomainError, ErrorCode
 from shared.graphql_api.context import RequestContext
-from shared.graphql_api.errors import format_error
+from shared.graphql_api.errors import GraphQLErrorLog, format_error
 from shared.graphql_api.resolvers.public_feeds import ChosenEvents
 from shared.graphql_api.schema import executable_schema
 
@@ -136,7 +136,7 @@ def _render(request: flask.Request, query: str, events: Sequence[TicketedListing
             root_value=ChosenEvents(events),
             context_value=_AnonymousContext(request, services()),
             debug=False,
-            logger="sellout.feeds",
+            logger=GraphQLErrorLog("sellout.feeds"),
             error_formatter=format_error,
         )
     )

@@ -14,7 +14,7 @@ from ariadne import graphql
 from shared.bootstrap import services
 from shared.entrypoint import json_response
 from shared.graphql_api.context import RequestContext
-from shared.graphql_api.errors import format_error
+from shared.graphql_api.errors import GraphQLErrorLog, format_error
 from shared.graphql_api.limits import validation_rules
 from shared.graphql_api.multipart import BodyRefusedError, read_operation
 from shared.graphql_api.schema import executable_schema
@@ -67,7 +67,7 @@ def _execute(request: flask.Request) -> flask.Response:
             context_value=RequestContext(request, services()),
             introspection=settings.graphql_introspection,
             debug=False,
-            logger="sellout.graphql",
+            logger=GraphQLErrorLog("sellout.graphql"),
             error_formatter=format_error,
             validation_rules=validation_rules(
                 settings.graphql_max_depth, settings.graphql_max_cost, variables
