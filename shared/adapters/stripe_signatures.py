@@ -21,6 +21,12 @@ class BadSignatureError(Exception):
     """Missing, malformed, forged, stale or future signature: the delivery is refused (400)."""
 
 
+class MalformedEventError(Exception):
+    """A validly signed body that is not a Stripe event (not JSON, not an object, no `evt_` id,
+    no type, no data object): refused (400) and recorded nowhere, never a 5xx (Stripe would
+    retry it for days)."""
+
+
 def _timestamp(header: str) -> int:
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
@@ -49,8 +55,25 @@ def verify_event(
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError):
             continue
-        event: dict[str, Any] = json.loads(payload)
-        if not isinstance(event, dict) or not str(event.get("id", "")).startswith("evt_"):
-            raise BadSignatureError("not an event")
-        return event
+        return _event(payload)
     raise BadSignatureError("no secret matches")
+
+
+def _event(payload: bytes) -> dict[str, Any]:
+    """The signed body as an event, checked for the shape every handler relies on."""
+    try:
+        event = json.loads(payload)
+    except ValueError:  # also UnicodeDecodeError
+        raise MalformedEventError("not JSON") from None
+    if not isinstance(event, dict):
+        raise MalformedEventError("not a JSON object")
+    event_id, event_type, data = event.get("id"), event.get("type"), event.get("data")
+    if not isinstance(event_id, str) or not event_id.startswith("evt_") or len(event_id) > 255:
+        raise MalformedEventError("no event id")
+    if not isinstance(event_type, str) or not event_type:
+        raise MalformedEventError("no event type")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEventError("no data object")
+    if not isinstance(event.get("account", ""), str):
+        raise MalformedEventError("account is not a string")
+    return event

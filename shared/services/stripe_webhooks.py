@@ -17,7 +17,7 @@ from typing import Any
 
 from google.api_core import exceptions as google_exceptions
 
-from shared.adapters.stripe_signatures import BadSignatureError, verify_event
+from shared.adapters.stripe_signatures import BadSignatureError, MalformedEventError, verify_event
 from shared.errors import DomainError, ErrorCode
 from shared.services.checkout import CheckoutService
 from shared.services.refunds import RefundService
@@ -26,6 +26,17 @@ log = logging.getLogger("sellout.stripe.webhook")
 
 # Refusals that will never succeed on retry: record and answer 2xx so Stripe stops resending.
 PERMANENT = {ErrorCode.SOLD_OUT, ErrorCode.PAYMENT_FAILED, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT}
+
+
+class MalformedEventRefusedError(DomainError):
+    """A signed body that is not an event: 400 (not 422: Stripe's protocol), nothing recorded."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.INVALID_INPUT, "The body is not a Stripe event.")
+
+    @property
+    def http_status(self) -> int:
+        return 400
 
 
 class StripeWebhookService:
@@ -60,12 +71,19 @@ class StripeWebhookService:
             event = verify_event(payload, signature, self.secrets, self.clock)
         except BadSignatureError:
             raise DomainError(ErrorCode.BAD_SIGNATURE, "Invalid signature.") from None
+        except MalformedEventError as error:
+            log.warning("signed webhook body is not an event", extra={"reason": str(error)})
+            raise MalformedEventRefusedError from None
         event_id, event_type = str(event["id"]), str(event.get("type", ""))
         if self.events.document(event_id).get().exists:
             return 200, "duplicate"
         handler = self.handlers.get(event_type)
         if handler is None:
             return 200, "ignored"
+        object_id = self._object(event).get("id")
+        if not isinstance(object_id, str) or not object_id:  # every handler looks its object up
+            log.warning("signed webhook event without an object id", extra={"eventId": event_id})
+            raise MalformedEventRefusedError
         try:
             outcome = handler(event)
         except DomainError as error:

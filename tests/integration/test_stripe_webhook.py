@@ -104,3 +104,48 @@ def test_a_dispute_marks_the_order():
     assert _deliver(dispute).status_code == 200
     disputed = services().store.orders.get(order.id)
     assert disputed is not None and disputed.disputed and disputed.disputeId == "dp_1"
+
+
+def _deliver_raw(body: bytes):
+    """A body signed with the real secret, whatever it holds."""
+    at = int(time.time())
+    secret = config.local_environment()["STRIPE_CONNECT_WEBHOOK_SECRET"]
+    signature = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return requests.post(
+        WEBHOOK, data=body, headers={"Stripe-Signature": f"t={at},v1={signature}"}, timeout=30
+    )
+
+
+def test_a_signed_body_that_is_not_an_event_is_refused_with_400_and_recorded_nowhere():
+    events = services().store.client.collection("stripeEvents")
+    bodies = [
+        b"{garbled",
+        b"[]",
+        b'[{"id": "evt_in_a_list", "type": "charge.refunded"}]',
+        b'"evt_a_string"',
+        b"null",
+        json.dumps({"type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}).encode(),  # no id
+        json.dumps({"id": 7, "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}).encode(),
+        json.dumps({"id": "evt_no_type", "data": {"object": {"id": "ch_1"}}}).encode(),
+        json.dumps({"id": "evt_list_data", "type": "charge.refunded", "data": []}).encode(),
+        json.dumps({"id": "evt_no_object", "type": "charge.refunded", "data": {"object": "ch_1"}}).encode(),
+        json.dumps({"id": "evt_no_object_id", "type": "charge.refunded", "data": {"object": {}}}).encode(),
+        json.dumps(
+            {
+                "id": "evt_account",
+                "type": "charge.refunded",
+                "account": ["acct_1"],
+                "data": {"object": {"id": "ch_1"}},
+            }
+        ).encode(),
+    ]
+    for body in bodies:
+        response = _deliver_raw(body)
+        assert response.status_code == 400, (body, response.status_code, response.text)
+        assert response.json()["error"] == {
+            "code": "INVALID_INPUT",
+            "message": "The body is not a Stripe event.",
+        }
+    # Stripe signs text: a body that is not UTF-8 cannot carry a valid signature at all.
+    assert _deliver_raw(b"\xff\xfe not utf-8").status_code == 400
+    assert list(events.stream()) == []

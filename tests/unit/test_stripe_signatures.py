@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from shared.adapters.stripe_signatures import BadSignatureError, verify_event
+from shared.adapters.stripe_signatures import BadSignatureError, MalformedEventError, verify_event
 
 SECRET = "whsec_test_account"
 CONNECT_SECRET = "whsec_test_connect"
@@ -60,7 +60,22 @@ def test_stale_and_future_timestamps_are_refused(skew):
         verify_event(PAYLOAD, sign(PAYLOAD, SECRET, at), [SECRET])
 
 
-def test_a_signed_body_that_is_not_an_event_is_refused():
-    body = b'{"hello": "world"}'
-    with pytest.raises(BadSignatureError):
-        verify_event(body, sign(body, SECRET, int(time.time())), [SECRET])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{garbled",
+        b"[]",
+        b"null",
+        b'{"hello": "world"}',
+        b'{"type": "charge.refunded", "data": {"object": {}}}',
+        b'{"id": "ch_1", "type": "charge.refunded", "data": {"object": {}}}',
+        b'{"id": "evt_1", "data": {"object": {}}}',
+        b'{"id": "evt_1", "type": "charge.refunded", "data": []}',
+        b'{"id": "evt_1", "type": "charge.refunded", "data": {"object": "ch_1"}}',
+        b'{"id": "evt_1", "type": "charge.refunded", "account": 5, "data": {"object": {}}}',
+    ],
+)
+def test_a_validly_signed_body_that_is_not_an_event_is_malformed_not_a_crash(body: bytes):
+    now = int(time.time())
+    with pytest.raises(MalformedEventError):
+        verify_event(body, sign(body, SECRET, now), [SECRET])
