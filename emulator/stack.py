@@ -45,6 +45,61 @@ class StackError(RuntimeError):
     """A service cannot start; the message says what to do."""
 
 
+class StopRequested(Exception):  # noqa: N818 - not an error: the person asked to stop
+    """Ctrl-C, SIGTERM or SIGHUP arrived while the stack was starting."""
+
+
+def _never() -> bool:
+    return False
+
+
+# --- output that never stops a stop ------------------------------------------------------------
+
+
+def say(text: str = "", *, error: bool = False) -> None:
+    """Print a line for the person at the terminal. The terminal may be gone: `make run | tee
+    run.log` loses tee first at Ctrl-C, a closed window takes the tty. A failed write must never
+    abort stopping the services, so from then on output goes nowhere."""
+    stream = sys.stderr if error else sys.stdout
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):  # BrokenPipeError, EIO, or a stream already closed
+        _silence_output()
+
+
+def _silence_output() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        # The file descriptors too: whatever is still buffered (here, or in a child process)
+        # is flushed into /dev/null at exit instead of raising BrokenPipeError again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+
+
+class StopSignals:
+    """While a `run`, `start` or `stop` is under way, Ctrl-C (SIGINT), SIGTERM and a closed
+    terminal (SIGHUP) only ask to stop: nothing is raised in the middle of a step, so a start is
+    wound back cleanly and a stop (even after a second Ctrl-C) always finishes."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        # No output here: the handler can interrupt a write, and a reentrant write raises.
+        self.received = signum
+
+    def requested(self) -> bool:
+        return self.received is not None
+
+    def install(self) -> None:
+        for signum in self.SIGNALS:
+            signal.signal(signum, self)
+
+
 @dataclass
 class Service:
     name: str
@@ -384,9 +439,11 @@ def _pid_file_process_alive(service: Service) -> bool:
     return reaped == 0
 
 
-def _wait_ready(service: Service) -> None:
+def _wait_ready(service: Service, should_stop: Callable[[], bool] = _never) -> None:
     deadline = time.monotonic() + service.ready_timeout
     while time.monotonic() < deadline:
+        if should_stop():
+            raise StopRequested
         if service.ready():
             if service.after_start:
                 service.after_start()
@@ -415,7 +472,7 @@ def _restart_if_stale(service: Service, quiet: bool) -> None:
     if fingerprint_file.exists() and fingerprint_file.read_text() == current:
         return
     if not quiet:
-        print("  code changed: restarting functions", flush=True)
+        say("  code changed: restarting functions")
     _stop_all([service.name], quiet=True)
 
 
@@ -432,38 +489,49 @@ def _exclusive() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def start(names: list[str] | None = None, quiet: bool = False) -> list[str]:
-    """Start every service that is not already running; returns the names it started."""
+def start(
+    names: list[str] | None = None, quiet: bool = False, should_stop: Callable[[], bool] = _never
+) -> list[str]:
+    """Start every service that is not already running; returns the names it started. When
+    `should_stop` turns true before all are ready, what was started is stopped again and
+    StopRequested raised."""
     with _exclusive():
-        return _start_all(names, quiet)
+        return _start_all(names, quiet, should_stop)
 
 
-def _start_all(names: list[str] | None, quiet: bool) -> list[str]:
+def running_services(names: list[str] | None = None) -> list[str]:
+    """The services this checkout recorded that still run."""
+    return [s.name for s in services() if (names is None or s.name in names) and _recorded_pid(s)]
+
+
+def _start_all(names: list[str] | None, quiet: bool, should_stop: Callable[[], bool] = _never) -> list[str]:
     chosen = [s for s in services() if names is None or s.name in names]
     started: list[str] = []
-    for service in chosen:
-        already_running = _recorded_pid(service) is not None
-        if service.name == "functions" and already_running:
-            _restart_if_stale(service, quiet)
-        if _recorded_pid(service) is not None:
-            continue
-        if _port_open(service.port):
-            raise StackError(
-                f"port {service.port} ({service.name}) is taken by a program this checkout did not start; "
-                f"stop it or set SELLOUT_PORT_{service.name.upper()}."
-            )
-        if not quiet:
-            print(f"  starting {service.name} on {HOST}:{service.port}", flush=True)
-        if service.name == "functions":
-            (STATE_DIR / "functions.fingerprint").write_text(code_fingerprint())
-        _start(service)
-        if not already_running:  # a stale server restarted for its owner stays its owner's
-            started.append(service.name)
     try:
         for service in chosen:
-            _wait_ready(service)
+            if should_stop():
+                raise StopRequested
+            already_running = _recorded_pid(service) is not None
+            if service.name == "functions" and already_running:
+                _restart_if_stale(service, quiet)
+            if _recorded_pid(service) is not None:
+                continue
+            if _port_open(service.port):
+                raise StackError(
+                    f"port {service.port} ({service.name}) is taken by a program this checkout did not "
+                    f"start; stop it or set SELLOUT_PORT_{service.name.upper()}."
+                )
+            if not quiet:
+                say(f"  starting {service.name} on {HOST}:{service.port}")
+            if service.name == "functions":
+                (STATE_DIR / "functions.fingerprint").write_text(code_fingerprint())
+            if not already_running:  # a stale server restarted for its owner stays its owner's
+                started.append(service.name)  # before the start: an interrupt cannot orphan it
+            _start(service)
+        for service in chosen:
+            _wait_ready(service, should_stop)
             if not quiet and service.name in started:
-                print(f"  ready    {service.name}", flush=True)
+                say(f"  ready    {service.name}")
     except BaseException:
         _stop_all(started, quiet=True)
         raise
@@ -491,7 +559,7 @@ def _stop_all(names: list[str] | None, quiet: bool) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
         if not quiet:
-            print(f"  stopped  {service.name}", flush=True)
+            say(f"  stopped  {service.name}")
 
 
 def _process_group_alive(pgid: int) -> bool:
@@ -568,40 +636,56 @@ def _function_names() -> list[str]:
     return sorted(p.parent.name for p in (REPO_ROOT / "functions").glob("*/main.py"))
 
 
-@contextlib.contextmanager
-def running_stack(quiet: bool = False) -> Iterator[list[str]]:
-    started = start(quiet=quiet)
-    try:
-        yield started
-    finally:
-        stop(started, quiet=quiet)
-
-
-def run() -> None:
-    print("Starting the local stack (Ctrl-C stops everything)...", flush=True)
+def run(signals: StopSignals) -> None:
+    """Start everything (reusing what already runs), seed, print the URLs, and on Ctrl-C,
+    SIGTERM or SIGHUP stop every service of this checkout, the reused ones too: after `make run`
+    ends, nothing of it is left running."""
+    say("Starting the local stack (Ctrl-C stops everything)...")
     began = time.monotonic()
-    stop_requested = False
-
-    def request_stop(signum: int, frame: object) -> None:
-        nonlocal stop_requested
-        stop_requested = True
-
-    with running_stack():
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
-        subprocess.run(
-            [str(APP_PYTHON), "-m", "emulator.seed"],
-            check=True,
-            cwd=REPO_ROOT,
-            env={**os.environ, **config.local_environment(), "PYTHONPATH": str(REPO_ROOT)},
+    if reused := running_services():
+        say(
+            f"  reusing {', '.join(reused)}: already running from an earlier start, with the data "
+            "they hold (`make stop` first for an empty stack); Ctrl-C stops them too"
         )
-        print(f"\nEverything is ready ({time.monotonic() - began:.0f} s). Open:")
+    try:
+        start(should_stop=signals.requested)
+        _seed(signals)
+        say(f"\nEverything is ready ({time.monotonic() - began:.0f} s). Open:")
         for label, url in urls().items():
-            print(f"  {label:<30} {url}")
-        print("\nLogs: .stack/logs/. Press Ctrl-C to stop.", flush=True)
-        while not stop_requested:
-            time.sleep(0.5)
-        print("\nStopping...", flush=True)
+            say(f"  {label:<30} {url}")
+        say(f"\nLogs: {STATE_DIR / 'logs'}/ (the previous run's as *.log.1). Press Ctrl-C to stop.")
+        while not signals.requested():
+            time.sleep(0.2)
+    finally:
+        say("\nStopping...")
+        stop()  # everything this checkout recorded, started by this run or reused by it
+        say("Stopped.")
+
+
+def _seed(signals: StopSignals) -> None:
+    """The demo data, in its own session so that Ctrl-C reaches only us and we end it."""
+    seeder = subprocess.Popen(
+        [str(APP_PYTHON), "-m", "emulator.seed"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **config.local_environment(), "PYTHONPATH": str(REPO_ROOT)},
+        start_new_session=True,
+    )
+    while seeder.poll() is None:
+        if signals.requested():
+            seeder.terminate()
+            seeder.wait()
+            raise StopRequested
+        time.sleep(0.2)
+    if seeder.returncode != 0:
+        raise StackError(f"seeding the demo data failed (exit {seeder.returncode}); see the output above")
+
+
+def _listing(command: str) -> list[str]:
+    if command == "status":
+        return [f"  {name:<10} {'running' if up else 'stopped'}" for name, up in status().items()]
+    if command == "env":
+        return [f"export {key}='{value}'" for key, value in config.local_environment().items()]
+    return [f"  {label:<30} {url}" for label, url in urls().items()]
 
 
 def main() -> None:
@@ -610,32 +694,27 @@ def main() -> None:
     )
     parser.add_argument("command", choices=["run", "start", "stop", "status", "reset", "env", "urls"])
     args = parser.parse_args()
+    signals = StopSignals()
+    if args.command in ("run", "start", "stop"):
+        signals.install()
     try:
         if args.command == "run":
-            try:
-                run()
-            except (KeyboardInterrupt, subprocess.CalledProcessError):
-                # Ctrl-C while starting or seeding: running_stack already stopped everything.
-                print("Stopped before the stack was ready.", file=sys.stderr)
-                sys.exit(130)
+            run(signals)
         elif args.command == "start":
-            start()
-            print("Local stack is ready.")
+            start(should_stop=signals.requested)
+            say("Local stack is ready.")
         elif args.command == "stop":
             stop()
-        elif args.command == "status":
-            for name, up in status().items():
-                print(f"  {name:<10} {'running' if up else 'stopped'}")
         elif args.command == "reset":
             reset_data()
-        elif args.command == "env":
-            for key, value in config.local_environment().items():
-                print(f"export {key}='{value}'")
-        elif args.command == "urls":
-            for label, url in urls().items():
-                print(f"  {label:<30} {url}")
+        else:
+            for line in _listing(args.command):
+                say(line)
+    except StopRequested:
+        say("Stopped before the stack was ready.", error=True)
+        sys.exit(130)
     except StackError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", error=True)
         sys.exit(1)
 
 
