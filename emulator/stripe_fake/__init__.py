@@ -11,7 +11,8 @@ behaves like Stripe wherever Sellout's payment code relies on it.
   SetupIntents, customers' saved PaymentMethods and card sources (saved_cards), Terminal
   locations, readers and connection tokens (terminal);
 - extends the test controls under /_config/ (webhooks with connect=true, event resend,
-  refund status, account onboarding) and makes `DELETE /_config/data` forget all of it.
+  refund status, account onboarding, an object's `created` time) and makes
+  `DELETE /_config/data` forget all of it.
 
 Each module's docstring lists the Stripe behaviours it mirrors and its test controls.
 """
@@ -22,7 +23,16 @@ from aiohttp import web
 from localstripe import resources
 
 from . import cards, connect, disputes, events, payments, refunds, saved_cards, terminal
-from ._base import OVERRIDES, RESET_HOOKS, install_visibility, route
+from ._base import (
+    OVERRIDES,
+    RESET_HOOKS,
+    get_raw,
+    install_visibility,
+    json_response,
+    read_params,
+    route,
+    to_int,
+)
 from .idempotency import idempotency_middleware
 
 
@@ -35,6 +45,16 @@ async def _flush_data(request: web.Request) -> web.Response:
     return web.Response()
 
 
+async def _set_created(request: web.Request) -> web.Response:
+    """`POST /_config/objects/{object}/{id}/created` (form `created`, a Unix time): dates an
+    object (charge, refund...) on another day, so a test can reconcile a past day's activity."""
+    found = get_raw(request.match_info["object"], request.match_info["id"])
+    if found is None:
+        return web.Response(status=404)
+    found.created = to_int((await read_params(request)).get("created"), "created", minimum=0)
+    return json_response(found._export())
+
+
 def install(app: web.Application) -> None:
     install_visibility()
     events.install()
@@ -42,6 +62,7 @@ def install(app: web.Application) -> None:
     for module in (events, connect, payments, refunds, disputes, saved_cards, terminal):
         module.routes()
     route("DELETE", "/_config/data", _flush_data)
+    route("POST", "/_config/objects/{object}/{id}/created", _set_created)
     # After localstripe's error/auth middlewares (outermost first): who is calling, then
     # idempotency (keyed by that account), then our routes before localstripe's.
     app.middlewares.extend([connect.context_middleware, idempotency_middleware, OVERRIDES.middleware])

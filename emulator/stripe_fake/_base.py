@@ -261,6 +261,28 @@ def list_response(
     )
 
 
+CREATED_BOUNDS = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+
+
+def created_filter(items: list[Any], data: dict[str, Any]) -> list[Any]:
+    """Stripe's `created` list filter: an exact timestamp, or any of `created[gt|gte|lt|lte]`
+    (reconciliation lists one UTC day). Pops the parameter; unknown bounds are refused."""
+    created = data.pop("created", None)
+    if created is None:
+        return items
+    if not isinstance(created, dict):
+        exact = to_int(created, "created")
+        return [item for item in items if item.created == exact]
+    unknown = sorted(set(created) - set(CREATED_BOUNDS))
+    if unknown:
+        raise stripe_error(
+            400, f"Received unknown parameter: created[{unknown[0]}]", code="parameter_unknown",
+            param=f"created[{unknown[0]}]",
+        )  # fmt: skip
+    bounds = [(CREATED_BOUNDS[name], to_int(value, f"created[{name}]")) for name, value in created.items()]
+    return [item for item in items if all(compare(int(item.created), bound) for compare, bound in bounds)]
+
+
 def _sub_expand(expand: list[str] | None) -> list[str]:
     """`expand[]=data.latest_charge` on a list expands `latest_charge` on each item."""
     return [path[len("data.") :] for path in expand or [] if path.startswith("data.")]

@@ -34,6 +34,7 @@ from ._base import (
     RequestContext,
     StripeObject,
     context,
+    created_filter,
     current_account,
     embedded_list,
     expand_param,
@@ -455,7 +456,7 @@ async def list_fees(request: web.Request) -> web.Response:
     if "charge" in data:
         charge = data.pop("charge")
         items = [f for f in items if f.charge == charge]
-    data.pop("created", None)
+    items = created_filter(items, data)
     return list_response("/v1/application_fees", items, data, expand)
 
 

@@ -31,6 +31,7 @@ from . import cards, connect, disputes, events, refunds
 from ._base import (
     PLATFORM_APPLICATION_ID,
     StripeObject,
+    created_filter,
     current_account,
     expand_param,
     format_amount,
@@ -530,7 +531,7 @@ async def list_payment_intents(request: web.Request) -> web.Response:
     if "customer" in data:
         customer = data.pop("customer")
         items = [i for i in items if i.customer == customer]
-    data.pop("created", None)
+    items = created_filter(items, data)
     return list_response("/v1/payment_intents", items, data, expand)
 
 
@@ -807,7 +808,7 @@ async def list_charges(request: web.Request) -> web.Response:
         if name in data:
             value = data.pop(name)
             items = [c for c in items if getattr(c, name) == value]
-    data.pop("created", None)
+    items = created_filter(items, data)
     return list_response("/v1/charges", items, data, expand)
 
 

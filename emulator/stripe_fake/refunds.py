@@ -29,6 +29,7 @@ from localstripe import resources
 from . import cards, connect, events
 from ._base import (
     StripeObject,
+    created_filter,
     embedded_list,
     expand_param,
     format_amount,
@@ -286,7 +287,7 @@ async def list_refunds(request: web.Request) -> web.Response:
         if name in data:
             value = data.pop(name)
             items = [r for r in items if getattr(r, name) == value]
-    data.pop("created", None)
+    items = created_filter(items, data)
     return list_response("/v1/refunds", items, data, expand)
 
 
