@@ -6,7 +6,7 @@ EMU_VENV := .venv-emulators
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install run start stop status reset test check lint format typecheck unit integration bench bundle tf-check clean
+.PHONY: help install run start stop status reset test check lint format typecheck unit integration bench bundle tf-check reconcile clean
 
 help:
 	@echo "make run        start every emulator and function, seed demo data, print the URLs (Ctrl-C stops)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench      flash-sale and import-time benchmarks (numbers printed)"
 	@echo "make bundle     zip each function with the shared package for Terraform"
 	@echo "make tf-check   offline Terraform checks (parse, checkov, fmt)"
+	@echo "make reconcile  compare a day of the local Stripe with our orders and refunds (DATE=YYYY-MM-DD, default yesterday UTC)"
 
 # --- installation (idempotent: each step reruns only when its lock file changed) -------------
 install: $(VENV)/.installed $(EMU_VENV)/.installed emulator/node_modules/.installed
@@ -89,6 +90,10 @@ bundle: install
 
 tf-check:
 	@bash terraform/check.sh
+
+# The daily reconciliation by hand, against the running local stack (make start / make run).
+reconcile: install
+	@eval "$$($(PY) -m emulator.stack env)" && $(PY) -m shared.run_reconciliation $(if $(DATE),--date $(DATE))
 
 clean: stop
 	rm -rf $(VENV) $(EMU_VENV) emulator/node_modules .stack dist .pytest_cache .mypy_cache .ruff_cache

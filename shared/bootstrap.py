@@ -24,6 +24,7 @@ from shared.adapters.firestore_store import FirestoreRepository, FirestoreStore,
 from shared.adapters.ipstack_geo import IpstackLocator
 from shared.adapters.order_store import FirestoreOrderStore
 from shared.adapters.rate_limit_store import FirestoreRateLimiter
+from shared.adapters.reconciliation_store import FirestoreReconciliationBooks
 from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.report_job_store import FirestoreReportJobs
 from shared.adapters.sales_report_store import FirestoreSalesReportStore
@@ -52,6 +53,7 @@ from shared.services.orders import OrderService
 from shared.services.orders_backfill import ChargeBackfillService
 from shared.services.printing import BreakApartService
 from shared.services.public_events import PublicEventService
+from shared.services.reconciliation import ReconciliationService, StripeLedger
 from shared.services.refunds import RefundService
 from shared.services.report_exports import ReportExports
 from shared.services.reports import ReportService
@@ -457,6 +459,21 @@ class Services:
         return ChargeBackfillService(
             FirestoreChargeBackfillStore(self.store.client), self.store.organizations, self.payments
         )
+
+    @cached_property
+    def reconciliation(self) -> ReconciliationService:
+        """Daily reconciliation with Stripe: the refund function runs it, GraphQL reads it."""
+        settings = self.settings
+
+        def ledger() -> StripeLedger:
+            from shared.adapters.stripe_ledger import StripeLedger as StripeApiLedger
+
+            return StripeApiLedger(settings)
+
+        return ReconciliationService(
+            ledger=_once(ledger), books=FirestoreReconciliationBooks(self.store.client),
+            organizations=self.store.organizations, tasks=self.task_queue,
+        )  # fmt: skip
 
 
 @dataclass

@@ -5,6 +5,8 @@ POST /refund-order   {"orderId", "ticketIds", "upgradeIds", "processingFee", "pr
                       "refundReason"}                          -> {"order": {...}}
 POST /cancel-order   {"orderId", "ticketIds", "upgradeIds", "cancelReason"} -> {"order": {...}}
 POST /tasks/refund-order  {"eventId", "orderId", "refundReason", "eventType", "by"} (Cloud Tasks)
+POST /tasks/reconcile     {} daily from Cloud Scheduler: plans one task per Stripe account;
+                          {"date": "YYYY-MM-DD", "account"} (Cloud Tasks): reconciles one account
 """
 
 from typing import Any
@@ -18,6 +20,7 @@ from shared.bootstrap import services
 from shared.caller import principal_for
 from shared.entrypoint import http_entry, json_response
 from shared.errors import DomainError, ErrorCode, invalid
+from shared.services.reconciliation import TASK_PATH as RECONCILE_PATH
 
 
 def _ids(body: dict[str, Any], key: str) -> list[str]:
@@ -42,6 +45,9 @@ def handle(request: flask.Request) -> flask.Response:
             request, app.settings, function_url(app.settings, "refund", "/tasks/refund-order")
         )
         return json_response({"result": app.refunds.run_refund_task(body)})
+    if path == RECONCILE_PATH:  # Cloud Scheduler and the per-account tasks: same invoker, same URL
+        verify_task_request(request, app.settings, function_url(app.settings, "refund", RECONCILE_PATH))
+        return json_response({"result": app.reconciliation.run_task(body)})
     if not isinstance(body.get("orderId"), str):
         raise invalid("orderId is required.", "orderId")
     principal = principal_for(request, app)

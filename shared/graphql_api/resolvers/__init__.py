@@ -21,6 +21,7 @@ from shared.graphql_api.resolvers import (
     payments,
     printing,
     public_feeds,
+    reconciliation,
     refunds,
     reports,
     roles,
@@ -35,7 +36,7 @@ from shared.graphql_api.roots import mutation, query
 
 MODULES = (
     account_emails, accounts, analytics, catalog, delivery, events, fees, member_tickets, null_roots,
-    orders, orders_backfill, orders_read, payments, printing, public_feeds, refunds, reports, roles,
-    sales_reports, seasons, seating, uploads, waitlist, webflow,
+    orders, orders_backfill, orders_read, payments, printing, public_feeds, reconciliation, refunds,
+    reports, roles, sales_reports, seasons, seating, uploads, waitlist, webflow,
 )  # fmt: skip
 BINDABLES: list[SchemaBindable] = [query, mutation, *(b for module in MODULES for b in module.BINDABLES)]
