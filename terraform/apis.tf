@@ -6,6 +6,7 @@ locals {
     "cloudbuild.googleapis.com",           # builds the function bundles
     "cloudfunctions.googleapis.com",       # gen2 functions
     "cloudresourcemanager.googleapis.com", # project IAM
+    "cloudscheduler.googleapis.com",       # the daily reconciliation run
     "cloudtasks.googleapis.com",           # delivery, reservations, refunds, webflow queues
     "firebase.googleapis.com",             # Firebase project for the client SDKs
     "firebaserules.googleapis.com",        # Firestore security rules

@@ -53,7 +53,7 @@ locals {
       max_instances = 20
     }
     refund = {
-      description     = "Refunds and cancellations; fans refund-all out over the refunds queue."
+      description     = "Refunds and cancellations; fans refund-all out over the refunds queue. Runs the daily Stripe reconciliation (Cloud Scheduler, then one task per account on the refunds queue)."
       task_handler    = true
       secrets         = ["STRIPE_SECRET_KEY"]
       roles           = ["roles/datastore.user"]

@@ -1,7 +1,8 @@
 # Sellout platform: Cloud Functions (gen2) + Firestore + Cloud Tasks + Cloud Storage +
 # Identity Platform + Secret Manager, one Google Cloud project per environment.
 # Files by concern: apis.tf, functions.tf (catalogue of functions), serviceaccounts.tf,
-# secrets.tf, firestore.tf, tasks.tf, storage.tf, identity.tf, monitoring.tf, outputs.tf.
+# secrets.tf, firestore.tf, tasks.tf, scheduler.tf, storage.tf, identity.tf, monitoring.tf,
+# outputs.tf.
 
 locals {
   labels = merge(var.labels, {
