@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from emulator.config import local_environment
-from tests.bench import flash_sale, import_time
+from tests.bench import flash_sale, import_time, reconciliation
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
         os.environ.setdefault(key, value)
     import_time.run()
     flash_sale.run()
+    reconciliation.run()
 
 
 if __name__ == "__main__":
