@@ -1,7 +1,15 @@
-"""Parse the GraphQL contract tables out of SPEC.md (§4.2, §4.3, §4.5, §4.6).
+"""Parse the GraphQL contract tables of SPEC §4.2, §4.3, §4.5 and §4.6.
 
-The SPEC is the source of truth; the tests compare the SDL in ``graphql_schema/``
-against what is parsed here, so that a drift in either direction is caught.
+The SPEC (``shared/SPEC.md``, kept beside the repository, not in it) is the source of truth; the
+tests compare the SDL in ``graphql_schema/`` against what is parsed here, so that a drift in
+either direction is caught. So that they run in any clone, those sections are extracted once,
+verbatim, into ``spec_contract.md`` next to this file (with a note of their source):
+
+    python -m tests.graphql_contract.spec_tables --write   # after a SPEC change: refresh the extract
+    python -m tests.graphql_contract.spec_tables --check   # the extract still matches ../shared/SPEC.md
+
+``make check`` runs ``--check`` whenever ``../shared/SPEC.md`` is there (as in CI), so the extract
+cannot drift from the SPEC unnoticed.
 
 Root tables (§4.2 / §4.3) have rows like::
 
@@ -14,11 +22,17 @@ Object and input types (§4.5 / §4.6) use the compact notation::
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "SPEC.md"
+SHARED_SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "SPEC.md"
+CONTRACT_PATH = Path(__file__).resolve().parent / "spec_contract.md"
+# The extract runs from the first heading to just before the second, verbatim.
+EXTRACT_FROM, EXTRACT_TO = "### 4.2 ", "### 4.7 "
 
 _ROOT_ROW = re.compile(r"^\|\s*`(?P<sig>[^`]+)`\s*\|(?P<rest>.*)\|\s*$")
 _SIG = re.compile(r"^(?P<name>\w+)\((?P<args>[^)]*)\)\s*->\s*(?P<ret>\S+)$")
@@ -47,10 +61,23 @@ class SpecContract:
 
 
 def _section(text: str, start: str, end: str) -> str:
-    """Lines between the heading starting with ``start`` and the one with ``end``."""
+    """Lines between the heading starting with ``start`` and the one with ``end`` (or the end)."""
     begin = text.index("\n" + start)
-    finish = text.index("\n" + end, begin + 1)
-    return text[begin:finish]
+    finish = text.find("\n" + end, begin + 1)
+    return text[begin:] if finish < 0 else text[begin:finish]
+
+
+def extract(spec_text: str) -> str:
+    """The contract sections of the SPEC, verbatim, under a note of where they came from."""
+    body = _section(spec_text, EXTRACT_FROM, EXTRACT_TO).strip("\n")
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    return (
+        f"<!-- Extracted verbatim from shared/SPEC.md, from '{EXTRACT_FROM.strip()}' up to "
+        f"'{EXTRACT_TO.strip()}' (sha256 {digest}).\n"
+        "     Do not edit: change the SPEC, then run\n"
+        "     `python -m tests.graphql_contract.spec_tables --write`. -->\n\n"
+        f"{body}\n"
+    )
 
 
 def _parse_args(raw: str) -> dict[str, str]:
@@ -133,8 +160,10 @@ def _heading_count(section: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def parse_spec(path: Path = SPEC_PATH) -> SpecContract:
+def parse_spec(path: Path = CONTRACT_PATH) -> SpecContract:
+    """The contract from the in-repo extract (by default) or from SPEC.md itself."""
     text = path.read_text(encoding="utf-8")
+    text = "\n" + text  # a heading on the first line is still found as "\n### ..."
     q = _section(text, "### 4.2 ", "### 4.3 ")
     mu = _section(text, "### 4.3 ", "### 4.4 ")
     return SpecContract(
@@ -145,3 +174,30 @@ def parse_spec(path: Path = SPEC_PATH) -> SpecContract:
         query_count_heading=_heading_count(q),
         mutation_count_heading=_heading_count(mu),
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Keep spec_contract.md in step with SPEC.md.")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write", action="store_true", help="refresh the extract from the SPEC")
+    action.add_argument("--check", action="store_true", help="fail if the extract differs from the SPEC")
+    parser.add_argument("--spec", type=Path, default=SHARED_SPEC_PATH)
+    args = parser.parse_args()
+    if not args.spec.is_file():
+        print(f"SPEC tables: {args.spec} is absent; the in-repo extract is used as it is")
+        return
+    wanted = extract(args.spec.read_text(encoding="utf-8"))
+    if args.write:
+        CONTRACT_PATH.write_text(wanted, encoding="utf-8")
+        print(f"SPEC tables: wrote {CONTRACT_PATH.name}")
+    elif CONTRACT_PATH.read_text(encoding="utf-8") != wanted:
+        sys.exit(
+            f"SPEC tables: {CONTRACT_PATH} differs from {args.spec}; "
+            "run `python -m tests.graphql_contract.spec_tables --write`, then fix what the tests find"
+        )
+    else:
+        print(f"SPEC tables: {CONTRACT_PATH.name} matches {args.spec}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,9 @@
 """The SDL in graphql_schema/ loads, builds and matches SPEC §4 exactly.
 
-Expected names and signatures are parsed from SPEC.md at test time
-(§4.2 Query root, §4.3 Mutation root + additive fields, §4.5 object types,
-§4.6 input types); the tests skip when the SPEC file is absent. The §7 quirk
-tests at the bottom are hard-coded and run without the SPEC.
+Expected names and signatures are parsed at test time from spec_contract.md, the
+in-repo verbatim extract of SPEC.md §4.2-§4.6 (§4.2 Query root, §4.3 Mutation root +
+additive fields, §4.5 object types, §4.6 input types; `make check` fails when it no
+longer matches ../shared/SPEC.md). The §7 quirk tests at the bottom are hard-coded.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from graphql import (
 from graphql.language import ObjectTypeDefinitionNode, ObjectTypeExtensionNode
 from graphql.pyutils import Undefined
 
+from . import spec_tables
 from .conftest import SCHEMA_DIR
 from .spec_tables import SpecContract
 
@@ -301,3 +302,23 @@ def test_fields_that_must_not_exist(schema: GraphQLSchema) -> None:
     assert schema.get_type("StripePublishKey") is None
     assert schema.get_type("ordersChargeUpdate") is not None
     assert schema.get_type("stripePublishKey") is not None
+
+
+def test_the_spec_extract_keeps_the_contract_sections_verbatim_and_parses_like_the_spec(tmp_path):
+    spec_text = (
+        "# SPEC\n## 4. GraphQL API contract\n### 4.1 Legend\nignored\n"
+        "### 4.2 Query root (1 fields)\n\n| `event(id: ID!) -> Event` | Public | A | |\n"
+        "### 4.3 Mutation root (1 fields)\n\n| `scan(code: String!) -> Scan!` | Staff | B | once |\n"
+        "### 4.4 Auth\nnothing\n### 4.5 Object types\n- **Event** — id: ID!; name, title: String\n"
+        "### 4.6 Input types\n- **OrderInput** — eventId: String!\n"
+        "### 4.7 Computed fields\nnot part of it\n"
+    )
+    full, extract_file = tmp_path / "SPEC.md", tmp_path / "spec_contract.md"
+    full.write_text(spec_text)
+    extract_file.write_text(spec_tables.extract(spec_text))
+    assert "Legend" not in extract_file.read_text() and "Computed fields" not in extract_file.read_text()
+    assert "| `scan(code: String!) -> Scan!` | Staff | B | once |" in extract_file.read_text()
+    parsed = spec_tables.parse_spec(extract_file)
+    assert parsed == spec_tables.parse_spec(full)
+    assert parsed.objects == {"Event": {"id": "ID!", "name": "String", "title": "String"}}
+    assert parsed.mutation["scan"].args == {"code": "String!"}
