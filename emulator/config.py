@@ -157,8 +157,11 @@ def local_environment() -> dict[str, str]:
         "IPGEO_ACCESS_KEY": "local-ipgeo-key",  # the stand-in only checks one is sent
         # Organizations' member APIs (tegURL) point at the stand-in under SAAS_URL/teg locally.
         "MEMBER_API_ALLOW_PRIVATE_HOSTS": "true",
+        # The clients' dev servers: Backstage 3000, the purchase portal 3001, Backstage's embed
+        # preview 3002, under both spellings a browser may use. Production origins come from
+        # Terraform (var.cors_allowed_origins).
         "CORS_ALLOWED_ORIGINS": json.dumps(
-            ["http://localhost:3000", "http://localhost:3001", "http://127.0.0.1:3000"]
+            [f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in (3000, 3001, 3002)]
         ),
         "GRAPHQL_INTROSPECTION": "true",
         "LOG_LEVEL": "INFO",

@@ -370,6 +370,7 @@ class Services:
             records=self.task_records, tasks=self.task_queue,
             images=_once(images), signer=_once(signer), mailer=self.mailer, texts=_once(texts),
             email_from=settings.email_from, refund_records=self.refund_store, seasons=self.store.seasons,
+            phone_region=settings.default_phone_region,
         )  # fmt: skip
 
     @cached_property
@@ -408,7 +409,7 @@ class Services:
             wait_list=FirestoreWaitListStore(store.client), records=self.task_records,
             tasks=self.task_queue, mailer=self.mailer, email_from=settings.email_from,
             portal_url=settings.purchase_portal_url, live_event=self.events.event,
-            store_report=self.reports.store,
+            store_report=self.reports.store, phone_region=settings.default_phone_region,
         )  # fmt: skip
 
     @cached_property

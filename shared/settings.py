@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         None, description="Account base URL of the Plivo stand-in.", json_schema_extra=LOCAL_ONLY
     )
     sms_from_number: str = Field(description="E.164 number (or sender id) SMS are sent from.")
+    default_phone_region: str = Field(
+        "US",
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 region a phone number typed without its country code is read in "
+        "(national and digits-only forms are stored in E.164).",
+    )
     ses_region: str = Field(
         "us-east-1", description="AWS region of Amazon SES, the fallback when SendGrid fails."
     )

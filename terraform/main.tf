@@ -42,6 +42,8 @@ locals {
     # identity tokens (no AWS keys anywhere).
     SES_REGION   = var.messaging.ses_region
     SES_ROLE_ARN = var.messaging.ses_role_arn
+    # Phone numbers typed without a country code (the portal sends digits as typed).
+    DEFAULT_PHONE_REGION = var.messaging.default_phone_region
     # pydantic-settings parses list fields from JSON.
     CORS_ALLOWED_ORIGINS  = jsonencode(var.cors_allowed_origins)
     GRAPHQL_INTROSPECTION = tostring(var.graphql.introspection)

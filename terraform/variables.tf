@@ -76,7 +76,13 @@ variable "messaging" {
     sms_from_number = string
     ses_region      = optional(string, "us-east-1")
     ses_role_arn    = optional(string, "")
+    # Region a phone number typed without its country code is read in (stored in E.164).
+    default_phone_region = optional(string, "US")
   })
+  validation {
+    condition     = can(regex("^[A-Z]{2}$", var.messaging.default_phone_region))
+    error_message = "messaging.default_phone_region is an ISO 3166 region code such as US."
+  }
   validation {
     condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.messaging.email_from))
     error_message = "messaging.email_from must be an e-mail address."

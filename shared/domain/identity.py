@@ -141,3 +141,13 @@ class IdentityService:
         for role in self.roles.find(("userEmail", "==", email.lower())):
             if not role.userId:
                 self.roles.update(role.id, {"userId": user.id})
+
+
+def contact_email(user: User | None, claims: Mapping[str, Any] | None = None) -> str:
+    """Where an order's tickets go: the e-mail the buyer gave — verified, waiting for
+    verification, or (signed in with an unverified Firebase e-mail) the token's own address.
+    Safe unverified: the buyer typed it, and an order's e-mail reveals nothing of any account."""
+    unverified_claim = str((claims or {}).get("email") or "").strip().lower()
+    if user is None:
+        return unverified_claim
+    return user.email or user.emailWaitingForVerify or unverified_claim

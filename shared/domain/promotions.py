@@ -138,6 +138,21 @@ def event_tickets_for_code(
 # --- order-time checks (R-PR-4, R-PR-5) ---------------------------------------------------------------
 
 
+def order_codes(event: TicketedListing, promotion_code: str, discount_code: str) -> tuple[str, str]:
+    """The order's (promotion code, discount code) as the purchase portal means them.
+
+    The portal sends `promotionCode: promotionCode || discountCode` (and, for seasons, no
+    `discountCode` at all), and the original matched `promotionCode` against promotions of any
+    type. So a `promotionCode` that names no Presale / Unlock / Limit Override but does name a
+    Discount is the order's discount code (unless `discountCode` names another discount, which
+    then wins, as in the original). Anything else is left for the checks to judge."""
+    if not promotion_code or find_promotions(event, promotion_code, ORDER_PROMOTION_TYPES):
+        return promotion_code, discount_code
+    if not find_promotions(event, promotion_code, DISCOUNT_TYPES):
+        return promotion_code, discount_code  # no such code: refused as an invalid promo code
+    return "", discount_code or promotion_code
+
+
 def _first_passing(
     candidates: list[EventPromotion], check: Callable[[EventPromotion], None], not_found: str
 ) -> EventPromotion:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from shared.domain import reports
 from shared.domain.listing import contains_text
 from shared.domain.models import Event, Venue, WaitListEntry
-from shared.domain.phone_numbers import e164
+from shared.domain.phone_numbers import DEFAULT_REGION, e164, optional_e164
 from shared.errors import DomainError, ErrorCode, invalid
 
 NOTIFY_EVENT = "NotifyEvent"  # task type (SPEC 3.1)
@@ -52,15 +52,16 @@ def normalize_email(raw: Any) -> str:
     return email
 
 
-def new_entry(params: Mapping[str, Any] | None, now: int) -> WaitListEntry:
+def new_entry(
+    params: Mapping[str, Any] | None, now: int, phone_region: str = DEFAULT_REGION
+) -> WaitListEntry:
     """A validated wait-list entry from WaitListInput (`createdAt` is ours, never the client's)."""
     data = params or {}
     name = " ".join(str(data.get("name") or "").split())
     if not name or len(name) > MAX_NAME:
         raise invalid(f"Enter a name of at most {MAX_NAME} characters.", "name")
     email = normalize_email(data.get("email"))
-    raw_phone = str(data.get("phoneNumber") or "").strip()
-    phone = e164(raw_phone) if raw_phone else ""
+    phone = optional_e164(str(data.get("phoneNumber") or ""), phone_region)
     return WaitListEntry(name=name, email=email, phoneNumber=phone, createdAt=now)
 
 

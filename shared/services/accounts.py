@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shared.domain import customer_metrics
+from shared.domain import customer_metrics, phone_numbers
 from shared.domain.identity import IdentityService
 from shared.domain.listing import contains_text, criterion, matches, paginate
 from shared.domain.models import (
@@ -70,7 +70,6 @@ MAX_EMAIL = 254  # RFC 5321; a longer value is no address (and Firestore indexes
 # Secondary addresses per user: typed in, never proven, and each one is unavailable to every other
 # account (R-USR-5), so a user may not collect addresses without end.
 MAX_SECONDARY_EMAILS = 5
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 class AccountStore(Protocol):
@@ -146,11 +145,9 @@ def normalize_email(value: Any, field: str) -> str:
     return email
 
 
-def normalize_phone(value: Any, field: str) -> str:
-    phone = re.sub(r"[\s().-]", "", str(value or ""))
-    if phone and not _E164.match(phone):
-        raise invalid("Enter the phone number in international format, e.g. +13035550100.", field)
-    return phone
+def normalize_phone(value: Any, field: str, region: str = phone_numbers.DEFAULT_REGION) -> str:
+    """A typed phone number in E.164 ("" when none was given); unreadable ones name `field`."""
+    return phone_numbers.optional_e164(str(value or ""), region, field)
 
 
 def _conflict(message: str) -> DomainError:
@@ -186,6 +183,9 @@ class AccountService:
         self.clock = clock
 
     # --- look-ups ------------------------------------------------------------------------------
+
+    def _phone(self, value: Any, field: str) -> str:
+        return normalize_phone(value, field, self.settings.default_phone_region)
 
     def _user_by_phone(self, phone: str) -> User | None:
         found = self.store.users.find(("phoneNumber", "==", phone), limit=1) if phone else []
@@ -336,7 +336,7 @@ class AccountService:
     def update_user_phone(self, principal: Principal | None, new_phone: str) -> User:
         """Records the new number; the Firebase SDK verifies it and the next token carries it."""
         caller = require_user(principal)
-        phone = normalize_phone(new_phone, "newPhoneNumber")
+        phone = self._phone(new_phone, "newPhoneNumber")
         if not phone:
             raise invalid("Enter a phone number.", "newPhoneNumber")
         self._ensure_phone_free(phone, caller.user_id)
@@ -427,7 +427,7 @@ class AccountService:
     def register(self, principal: Principal | None, data: Mapping[str, Any] | None) -> Registration:
         fields = without_nones(data)
         email = normalize_email(fields.get("email"), "user.email")
-        phone = normalize_phone(fields.get("phoneNumber"), "user.phoneNumber")
+        phone = self._phone(fields.get("phoneNumber"), "user.phoneNumber")
         names = {
             k: str(fields[k]).strip() for k in ("firstName", "lastName") if str(fields.get(k) or "").strip()
         }
@@ -490,7 +490,7 @@ class AccountService:
         event_id: str | None,
         season_id: str | None,
     ) -> dict[str, Any]:
-        phone_number = re.sub(r"[\s().-]", "", phone or "")
+        phone_number = self._phone(phone, "phoneNumber")
         address = (email or "").strip().lower()
         user = self._user_by_phone(phone_number) if phone_number else None
         if user is None:
@@ -598,7 +598,7 @@ class AccountService:
             # their whole account to this org: only the person themselves may do that.
             raise DomainError(ErrorCode.FORBIDDEN, "Only the customer can change these contact details.")
         new_email = normalize_email(email, "email")
-        new_phone = normalize_phone(phone, "phoneNumber")
+        new_phone = self._phone(phone, "phoneNumber")
         changes: dict[str, Any] = {}
         firebase: dict[str, Any] = {}
         if new_email and new_email != user.email:
@@ -625,7 +625,7 @@ class AccountService:
         if user_id:
             user = self.store.users.get(user_id)
         elif phone:
-            user = self._user_by_phone(normalize_phone(phone, "phoneNumber"))
+            user = self._user_by_phone(self._phone(phone, "phoneNumber"))
         elif email:
             user = self._user_by_email(normalize_email(email, "email"))
         if user is None or user.emailVerifiedAt or user.phoneNumberVerifiedAt or user.firebaseUid:

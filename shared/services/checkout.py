@@ -16,9 +16,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal, Protocol
 
 from shared.domain import inventory, promotions, season_orders, seating
+from shared.domain.identity import contact_email
 from shared.domain.member_tickets import MemberUse
 from shared.domain.models import Event, Fee, Order, Organization, Season, TicketedListing, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
@@ -267,6 +269,15 @@ class CheckoutService:
         box_office = channel == "Box Office"
         buyer = str(params.get("userId") or "") if box_office and level >= BOX_OFFICE else caller.user_id
         request = order_request(params, channel=channel, created_by=caller.user_id, buyer=buyer, ip=ip)
+        promotion_code, discount_code = promotions.order_codes(
+            event, request.promotion_code, request.discount_code
+        )
+        # The caller's own order goes to the address they gave, verified or not (delivery reads
+        # a box-office buyer's from their account).
+        email = contact_email(caller.user, caller.claims) if buyer == caller.user_id else ""
+        request = replace(
+            request, promotion_code=promotion_code, discount_code=discount_code, buyer_email=email
+        )
         priced = build_order(
             event,
             self._listing_fees(event),

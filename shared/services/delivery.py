@@ -48,9 +48,10 @@ from shared.domain.delivery_schedule import (
     plan_order_delivery,
     wants_delivery,
 )
+from shared.domain.identity import contact_email
 from shared.domain.models import Event, Order, Organization, Season, User, Venue, new_id
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level, require_owner_or_level
-from shared.domain.phone_numbers import e164
+from shared.domain.phone_numbers import DEFAULT_REGION, e164
 from shared.domain.ports import Repository
 from shared.domain.qr_images import qr_png
 from shared.domain.qr_plans import CodePlan, all_codes
@@ -161,7 +162,9 @@ class DeliveryService:
         refund_records: RefundRecords | None = None,
         clock: Callable[[], float] = time.time,
         seasons: Repository[Season] | None = None,
+        phone_region: str = DEFAULT_REGION,
     ) -> None:
+        self.phone_region = phone_region  # where a stored number without '+' is read
         # Provider clients are factories: the GraphQL function builds this service to enqueue
         # resends and must not import (or hold credentials for) SendGrid, Plivo or the signer.
         self.orders, self.events, self.venues = orders, events, venues
@@ -342,7 +345,7 @@ class DeliveryService:
         if tickets and (reason := skip_reason(order, event)):
             return reason
         buyer = self.users.get(order.userId) if order.userId else None
-        to = order.email or (buyer.email if buyer else "")
+        to = order.email or contact_email(buyer)
         if not to:
             return "no e-mail address"
         if tickets and not order.qrCodeUrl:
@@ -366,7 +369,7 @@ class DeliveryService:
         if order.state in DEAD_ORDER_STATES:
             return "order refunded or canceled"
         buyer = self.users.get(order.userId) if order.userId else None
-        to = order.email or (buyer.email if buyer else "")
+        to = order.email or contact_email(buyer)
         if not to:
             return "no e-mail address"
         return self._claimed_mail.send(
@@ -412,7 +415,9 @@ class DeliveryService:
         if event.ticketDeliveryType == "Will-call only":
             return "will-call only: no text"
         buyer = self.users.get(order.userId) if order.userId else None
-        if buyer is None or not buyer.phoneNumber:
+        # The number the buyer gave, verified or not (see the README, "Who gets the tickets").
+        phone = (buyer.phoneNumber or buyer.phoneNumberWaitingForVerify) if buyer else ""
+        if not phone:
             return "no phone number"
         if not order.qrCodeUrl:
             raise retry_later("The QR code is not issued yet.")
@@ -425,7 +430,7 @@ class DeliveryService:
         if outcome == "busy":
             raise retry_later("This text is being sent.")
         try:
-            to = e164(buyer.phoneNumber)
+            to = e164(phone, self.phone_region)
         except DomainError as error:
             self.records.finish(record_id, {"status": "failed", "error": error.message})
             log.info("text not sent: invalid phone number", extra={"orderId": order.id})

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from shared.domain import event_rules, pricing, promotions
+from shared.domain.inventory import with_live_stock
 from shared.domain.listing import paginate
-from shared.domain.models import Event, Fee, Order, TicketHold, Venue
+from shared.domain.models import Event, Fee, Order, Season, TicketedListing, TicketHold, Venue
 from shared.domain.order_builder import RequestedTicket, price_cart
 from shared.domain.permissions import (
     ADMIN,
@@ -47,6 +48,9 @@ class EventsStore(Protocol):
 
     @property
     def inventory(self) -> StockStore: ...
+
+    @property
+    def seasons(self) -> Repository[Season]: ...
 
 
 class WebflowHooks(Protocol):
@@ -264,18 +268,28 @@ class EventService:
     # --- purchase portal ------------------------------------------------------------------------
 
     def _portal_event(self, event_id: str | None, season_id: str | None) -> Event:
-        """The live, active event a portal read names. Seasons (Tier 3) are not served here."""
+        """The live, active event a portal read names."""
         event = self.event(event_id) if event_id else None
         if event is None or not event.active:
             raise not_found("Event")
         return event
 
+    def _portal_listing(self, event_id: str | None, season_id: str | None) -> TicketedListing:
+        """The live, active event, or (the portal's season pages send only `seasonId`) season,
+        whose promotion codes a portal read checks."""
+        if event_id or not season_id:
+            return self._portal_event(event_id, None)
+        season = self.store.seasons.get(season_id)
+        if season is None or not season.active:
+            raise not_found("Season")
+        return with_live_stock(season, self.store.inventory.live_stock([season.id]).get(season.id, {}))
+
     def event_tickets(
         self, event_id: str | None, season_id: str | None, promo_code: str | None
     ) -> list[dict[str, Any]]:
         """R-PR-3: what each promotion with this code (case-insensitive) unlocks."""
-        event = self._portal_event(event_id, season_id)
-        return promotions.event_tickets_for_code(event, promo_code or "")
+        listing = self._portal_listing(event_id, season_id)
+        return promotions.event_tickets_for_code(listing, promo_code or "")
 
     def event_discounts(
         self,
@@ -286,18 +300,19 @@ class EventService:
         selected_ticket: list[str],
     ) -> list[dict[str, Any]]:
         """R-PR-5: check a discount code for the cart (and the user's uses of it)."""
-        event = self._portal_event(event_id, season_id)
-        stored = next(iter(promotions.find_promotions(event, discount_code, {"Discount"})), None)
-        uses = self._discount_uses(event.id, user_id, stored.code) if stored and user_id else 0
+        listing = self._portal_listing(event_id, season_id)
+        stored = next(iter(promotions.find_promotions(listing, discount_code, {"Discount"})), None)
+        uses = self._discount_uses(listing, user_id, stored.code) if stored and user_id else 0
         promotion = promotions.check_discount_code(
-            event, discount_code or "", int(self.clock()), selected_ticket, uses
+            listing, discount_code or "", int(self.clock()), selected_ticket, uses
         )
         return [promotions.discount_result(promotion, selected_ticket)]
 
-    def _discount_uses(self, event_id: str, user_id: str, code: str) -> int:
-        """The user's live orders of the event with this discount code (R-PR-5, D-20)."""
+    def _discount_uses(self, listing: TicketedListing, user_id: str, code: str) -> int:
+        """The user's live orders of the event (or season) with this discount code (R-PR-5, D-20)."""
+        scope = "seasonId" if isinstance(listing, Season) else "eventId"
         orders = self.store.orders.find(
-            ("eventId", "==", event_id), ("userId", "==", user_id), ("discountCode", "==", code)
+            (scope, "==", listing.id), ("userId", "==", user_id), ("discountCode", "==", code)
         )
         return sum(1 for o in orders if o.state not in ("Refunded", "Canceled"))
 

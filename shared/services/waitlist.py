@@ -32,6 +32,7 @@ from shared.domain.delivery_schedule import is_due
 from shared.domain.listing import paginate
 from shared.domain.models import Event, Organization, Venue, WaitListEntry
 from shared.domain.permissions import ADMIN, SCANNER, Principal, require_level, require_user
+from shared.domain.phone_numbers import DEFAULT_REGION
 from shared.domain.ports import Repository
 from shared.domain.reports import Report
 from shared.domain.tasks import Task
@@ -82,7 +83,9 @@ class WaitListService:
         store_report: ReportStore | None = None,
         renderer: EmailRenderer | None = None,
         clock: Callable[[], float] = time.time,
+        phone_region: str = DEFAULT_REGION,
     ) -> None:
+        self.phone_region = phone_region  # where a number typed without '+' is read
         self.events, self.venues, self.organizations = events, venues, organizations
         self.wait_list, self.records, self.tasks = wait_list, records, tasks
         # A factory: the GraphQL function builds this service only to enqueue, and must not
@@ -110,7 +113,7 @@ class WaitListService:
     ) -> Event:
         """createWaitList (public, R-T3-3). `orgId`, when given, must be the event's org; the
         client's `type` is ignored (SPEC 7.17)."""
-        entry = rules.new_entry(params, self.now())
+        entry = rules.new_entry(params, self.now(), self.phone_region)
 
         def check(event: Event, entries: Sequence[WaitListEntry]) -> None:
             if not event.active or (org_id and org_id != event.orgId):

@@ -63,8 +63,9 @@ def event_with_pass(org: Organization, name: str, starts_in: int) -> Event:
 
 
 def make_season(
-    org: Organization, events: list[Event], *, capacity: int = 50, price: int = 5000, type_name: str = PASS
-) -> Season:
+    org: Organization, events: list[Event], *, capacity: int = 50, price: int = 5000, type_name: str = PASS,
+    promotions: list[dict[str, Any]] | None = None,
+) -> Season:  # fmt: skip
     now = int(time.time())
     tier = TicketTier(name="Full season", price=price, totalQty=capacity, remainingQty=capacity)
     season = Season.model_validate({
@@ -74,6 +75,7 @@ def make_season(
                                    tiers=[tier]).doc()],
         "schedule": EventSchedule(announceAt=now - 60, ticketsAt=now - 60, ticketsEndAt=now + 30 * DAY,
                                   startsAt=now + DAY, endsAt=now + 30 * DAY).doc(),
+        "promotions": promotions or [],
     })  # fmt: skip
     season = services().seasons.listings.writer.create(season)
     for name, kind, applied_to, applied_by, value in (

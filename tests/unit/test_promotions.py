@@ -17,6 +17,7 @@ from shared.domain.promotions import (
     find_promotions,
     is_active,
     normalize_code,
+    order_codes,
     presale_covers,
     purchase_limits,
     visible_item_ids,
@@ -314,3 +315,29 @@ def test_unset_schedule_times_do_not_close_the_sale():
     availability = event_availability(event(published=True), NOW)  # every schedule time 0
     assert availability["available"] is True
     assert availability["sale_ended"] is False
+
+
+# --- codes as the purchase portal sends them ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("promotion_code", "discount_code", "expected"),
+    [
+        ("SAVE10", "SAVE10", ("", "SAVE10")),  # event checkout: promotionCode || discountCode
+        ("save10", "", ("", "save10")),  # season checkout: the discount only in promotionCode
+        ("", "SAVE10", ("", "SAVE10")),
+        ("EARLY", "SAVE10", ("EARLY", "SAVE10")),  # a real presale code stays one
+        ("SAVE10", "OTHER", ("", "OTHER")),  # discountCode names the discount, as in the original
+        ("NOPE", "", ("NOPE", "")),  # unknown: left to be refused as an invalid promo code
+    ],
+)
+def test_a_discount_code_sent_as_the_promotion_code_is_the_orders_discount(
+    promotion_code: str, discount_code: str, expected: tuple[str, str]
+) -> None:
+    listing = event(promo("SAVE10", "Discount"), promo("OTHER", "Discount"), promo("EARLY", "Presale"))
+    assert order_codes(listing, promotion_code, discount_code) == expected
+
+
+def test_a_code_shared_by_a_presale_and_a_discount_stays_the_promotion_code() -> None:
+    listing = event(promo("BOTH", "Discount"), promo("BOTH", "Presale"))
+    assert order_codes(listing, "BOTH", "") == ("BOTH", "")

@@ -66,3 +66,23 @@ def test_the_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [name.upper() for name in Settings.model_fields if f"| `{name.upper()}` |" not in readme]
     assert missing == []
+
+
+def test_the_local_stack_allows_the_clients_dev_servers():
+    """Backstage (3000), the purchase portal (3001) and Backstage's embed preview (3002), under
+    both spellings a browser may use for the local machine."""
+    import json
+
+    from emulator.config import local_environment
+
+    origins = json.loads(local_environment()["CORS_ALLOWED_ORIGINS"])
+    for host in ("localhost", "127.0.0.1"):
+        for port in (3000, 3001, 3002):
+            assert f"http://{host}:{port}" in origins
+
+
+def test_the_default_phone_region_is_a_region_code(production_env):
+    assert Settings().default_phone_region == "US"
+    production_env.setenv("DEFAULT_PHONE_REGION", "usa")
+    with pytest.raises(ValidationError):
+        Settings()
