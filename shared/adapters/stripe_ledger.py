@@ -2,8 +2,9 @@
 charges and refunds of a time range, every page, and single look-ups of those it did not list.
 
 Reads only. The platform's own objects are read without `Stripe-Account`, a connected account's
-with it. A missing object is None; any other Stripe failure is UPSTREAM_FAILED, so the task
-answers 5xx and Cloud Tasks tries the account again later.
+with it. A missing object is None; an account Stripe refuses us (403, access revoked) is
+AccountUnreadableError, which no retry fixes; any other Stripe failure is UPSTREAM_FAILED, so
+the task answers 5xx and Cloud Tasks tries the account again later.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import stripe
 
 from shared.adapters.stripe_payments import stripe_client
-from shared.domain.reconciliation import StripeCharge, StripeRefund
+from shared.domain.reconciliation import AccountUnreadableError, StripeCharge, StripeRefund
 from shared.errors import DomainError, ErrorCode
 from shared.settings import Settings
 
@@ -62,7 +63,9 @@ def _refund(account: str, resource: Any) -> StripeRefund:
     )
 
 
-def _unavailable(error: stripe.StripeError, account: str) -> DomainError:
+def _unavailable(error: stripe.StripeError, account: str) -> Exception:
+    if isinstance(error, stripe.PermissionError):
+        return AccountUnreadableError(account)
     log.warning(
         "stripe listing failed",
         extra={

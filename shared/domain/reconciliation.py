@@ -11,6 +11,8 @@ is one Mismatch, named by day, kind and the object at stake, so a rerun finds th
 - UNKNOWN_REFUND: a refund Stripe made that we never recorded (e.g. made in the dashboard).
 - ORDER_NOT_IN_STRIPE: a card order whose charge Stripe does not have, or never captured.
 - REFUND_NOT_IN_STRIPE: a refund we recorded as done that Stripe does not have, or that failed.
+- ACCOUNT_UNREADABLE: Stripe refuses us the account (access revoked): its day cannot be
+  checked at all, which retrying will not change.
 
 Only settled states are compared: an order with a refund in flight (`refundPending`) and a
 refund record still `pending` are left to the refund flow, which settles them within minutes.
@@ -28,12 +30,21 @@ from shared.domain.refund_rules import NO_CHARGE_METHODS, RefundRecord, paid_tot
 from shared.errors import invalid
 
 MismatchKind = Literal[
-    "MISSING_ORDER", "AMOUNT_DIFFERS", "UNKNOWN_REFUND", "ORDER_NOT_IN_STRIPE", "REFUND_NOT_IN_STRIPE"
+    "MISSING_ORDER",
+    "AMOUNT_DIFFERS",
+    "UNKNOWN_REFUND",
+    "ORDER_NOT_IN_STRIPE",
+    "REFUND_NOT_IN_STRIPE",
+    "ACCOUNT_UNREADABLE",
 ]
 PLATFORM = "platform"  # the account label of the platform's own charges (no Stripe-Account)
 DAY_SECONDS = 86_400
 COUNTED_REFUND_STATUSES = ("pending", "succeeded", "requires_action")  # money is going back
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class AccountUnreadableError(Exception):
+    """Stripe refuses to show this account to the platform (access revoked, account gone)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,18 @@ def _mismatch(day: str, kind: MismatchKind, account: str, object_id: str, messag
         "_id": mismatch_id(day, kind, object_id), "date": day, "kind": kind,
         "stripeAccount": account_label(account), "objectId": object_id, "message": message, **fields,
     })  # fmt: skip
+
+
+def account_unreadable(day: str, account: str, orgs: list[str]) -> Mismatch:
+    return _mismatch(
+        day,
+        "ACCOUNT_UNREADABLE",
+        account,
+        account_label(account),
+        f"Stripe refused to show account {account_label(account)} (access revoked?); its day was "
+        "not reconciled.",
+        orgId=",".join(orgs),
+    )
 
 
 def check_charge(day: str, charge: StripeCharge, order: Order | None) -> list[Mismatch]:

@@ -31,7 +31,7 @@ from shared.domain import reconciliation as rules
 from shared.domain.models import Order, Organization
 from shared.domain.permissions import SUPER_USER, Principal, require_level
 from shared.domain.ports import Repository
-from shared.domain.reconciliation import Mismatch, StripeCharge, StripeRefund
+from shared.domain.reconciliation import AccountUnreadableError, Mismatch, StripeCharge, StripeRefund
 from shared.domain.refund_rules import RefundRecord
 from shared.services.scheduled_tasks import TaskQueue
 
@@ -149,11 +149,18 @@ class ReconciliationService:
     def reconcile_account(self, day: str, account: str) -> AccountResult:
         start, end = rules.day_bounds(day)
         ledger = self.ledger()
-        charges = {c.id: c for c in ledger.charges(account, start, end)}
-        refunds = {r.id: r for r in ledger.refunds(account, start, end)}
-        found = self._check_stripe_side(day, ledger, account, charges, refunds)
-        if account:  # the platform takes no orders of its own: only Stripe's side is checked
-            found += self._check_our_side(day, ledger, account, charges, refunds)
+        charges: dict[str, StripeCharge] = {}
+        refunds: dict[str, StripeRefund] = {}
+        try:
+            charges = {c.id: c for c in ledger.charges(account, start, end)}
+            refunds = {r.id: r for r in ledger.refunds(account, start, end)}
+            found = self._check_stripe_side(day, ledger, account, charges, refunds)
+            if account:  # the platform takes no orders of its own: only Stripe's side is checked
+                found += self._check_our_side(day, ledger, account, charges, refunds)
+        except AccountUnreadableError:
+            # Retrying cannot help: recorded (and alerted) once, and the task ends.
+            orgs = sorted(org.id for org in self.organizations.find(("stripeId", "==", account)))
+            found = [rules.account_unreadable(day, account, orgs)]
         result = self._store(day, account, found)
         log.info("reconciled", extra={"date": day, "stripeAccount": rules.account_label(account),
                                       "charges": len(charges), "refunds": len(refunds),

@@ -239,3 +239,26 @@ def test_the_local_stripe_lists_by_created_range_per_account_and_pages():
         f"{config.STRIPE_URL}/v1/charges", params={"created[after]": 1}, headers=key, timeout=10
     )
     assert bad.status_code == 400
+
+
+def test_an_account_that_revoked_our_access_is_recorded_once_and_not_retried(caplog):
+    org = connected_org()
+    orphan = stripe_client().v1.charges.create(
+        params={"amount": 1200, "currency": "usd", "source": "tok_visa"},
+        options={"stripe_account": org.stripeId},
+    )
+    day = _day_of(_charge_created(org, orphan.id))
+    stripe_client().oauth.deauthorize(params={"client_id": "ca_local", "stripe_user_id": org.stripeId})
+
+    with caplog.at_level(logging.INFO, logger="sellout.reconciliation"):
+        (unreadable,) = _paging_service().reconcile_account(day, org.stripeId).new
+    assert (unreadable.kind, unreadable.objectId, unreadable.orgId) == (
+        "ACCOUNT_UNREADABLE",
+        org.stripeId,
+        org.id,
+    )
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    # The task answers done (a retry could not read the account either) and adds nothing.
+    assert (
+        _reconcile_over_http({"date": day, "account": org.stripeId}) == f"{org.stripeId}: 1 mismatches, 0 new"
+    )
