@@ -7,10 +7,12 @@ each `{"date", "account"}` back to the same route. One account's run:
 
 1. lists the account's charges and refunds created on that UTC day (stripe-python, auto-paging,
    `created[gte|lt]`, `Stripe-Account` for a connected account);
-2. looks up the orders that record those charges and the refund records behind those refunds
-   (metadata `refundId`, else the Stripe refund id we stored at settlement);
-3. for a connected account, also takes our card orders and our settled refunds of that day and
-   checks that Stripe has them (fetching those it did not list: made near midnight, say);
+2. pairs them with the orders that record those charges and the refund records behind those
+   refunds (metadata `refundId`, else the Stripe refund id we stored at settlement): the
+   account's orders and refund records of that day are read once, and only what they do not
+   pair is looked up one by one (recorded on another day, or by nobody);
+3. for a connected account, also checks that Stripe has every card order and settled refund we
+   recorded that day (fetching those it did not list: captured since, or near midnight);
 4. stores each Mismatch create-if-absent under `<day>~<kind>~<object>` and logs the new ones at
    ERROR, once each: an operator must look, and the error-log alert pages them. A rerun (the
    task retried, or run again by hand) finds the same names and stores and logs nothing new.
@@ -149,62 +151,60 @@ class ReconciliationService:
     def reconcile_account(self, day: str, account: str) -> AccountResult:
         start, end = rules.day_bounds(day)
         ledger = self.ledger()
-        charges: dict[str, StripeCharge] = {}
-        refunds: dict[str, StripeRefund] = {}
+        orgs = (
+            sorted(org.id for org in self.organizations.find(("stripeId", "==", account))) if account else []
+        )
+        books = _Day(day, account)
         try:
-            charges = {c.id: c for c in ledger.charges(account, start, end)}
-            refunds = {r.id: r for r in ledger.refunds(account, start, end)}
-            found = self._check_stripe_side(day, ledger, account, charges, refunds)
-            if account:  # the platform takes no orders of its own: only Stripe's side is checked
-                found += self._check_our_side(day, ledger, account, charges, refunds)
+            books.charges = {c.id: c for c in ledger.charges(account, start, end)}
+            books.refunds = {r.id: r for r in ledger.refunds(account, start, end)}
+            # Our records of the day are read once: they pair with most of what Stripe listed.
+            books.orders = [order for org in orgs for order in self.books.orders_created(org, start, end)]
+            books.records = self.books.refunds_created(account, start, end) if account else []
+            found = self._check_stripe_side(ledger, books)
+            found += self._check_our_side(ledger, books)
         except AccountUnreadableError:
             # Retrying cannot help: recorded (and alerted) once, and the task ends.
-            orgs = sorted(org.id for org in self.organizations.find(("stripeId", "==", account)))
             found = [rules.account_unreadable(day, account, orgs)]
         result = self._store(day, account, found)
         log.info("reconciled", extra={"date": day, "stripeAccount": rules.account_label(account),
-                                      "charges": len(charges), "refunds": len(refunds),
+                                      "charges": len(books.charges), "refunds": len(books.refunds),
                                       "mismatches": len(found), "new": len(result.new)})  # fmt: skip
         return result
 
-    def _check_stripe_side(
-        self, day: str, ledger: StripeLedger, account: str,
-        charges: dict[str, StripeCharge], refunds: dict[str, StripeRefund],
-    ) -> list[Mismatch]:  # fmt: skip
+    def _check_stripe_side(self, ledger: StripeLedger, books: _Day) -> list[Mismatch]:
         """Every charge and refund Stripe made that day against our record of it."""
         found: list[Mismatch] = []
-        orders = self.books.orders_for_charges(c.id for c in charges.values() if c.took_money)
-        for charge in charges.values():
-            found += rules.check_charge(day, charge, orders.get(charge.id))
-        refunded = self._charges_of(ledger, account, refunds.values(), charges)
-        records = self._records_of(refunds.values())
-        for refund in refunds.values():
+        orders = {o.stripeChargeId: o for o in books.orders if o.stripeChargeId and not o.parentSeasonOrderId}
+        taken = [c.id for c in books.charges.values() if c.took_money and c.id not in orders]
+        orders.update(self.books.orders_for_charges(taken))  # recorded on another day, or by nobody
+        for charge in books.charges.values():
+            found += rules.check_charge(books.day, charge, orders.get(charge.id))
+        refunded = self._charges_of(ledger, books.account, books.refunds.values(), books.charges)
+        records = self._records_of(books.refunds.values(), books.records)
+        for refund in books.refunds.values():
             of = refunded.get(refund.charge)
             if of is not None and of.took_money:  # a released authorisation refunds nothing
-                found += rules.check_refund(day, refund, records.get(refund.id))
+                found += rules.check_refund(books.day, refund, records.get(refund.id))
         return found
 
-    def _check_our_side(
-        self, day: str, ledger: StripeLedger, account: str,
-        charges: dict[str, StripeCharge], refunds: dict[str, StripeRefund],
-    ) -> list[Mismatch]:  # fmt: skip
+    def _check_our_side(self, ledger: StripeLedger, books: _Day) -> list[Mismatch]:
         """Every card order and settled refund we recorded that day on the account against
         Stripe, for those its listings did not already pair with them."""
-        start, end = rules.day_bounds(day)
         found: list[Mismatch] = []
-        for org in sorted(self.organizations.find(("stripeId", "==", account)), key=lambda o: o.id):
-            for order in self.books.orders_created(org.id, start, end):
-                listed = charges.get(order.stripeChargeId)
-                if not rules.expects_charge(order) or (listed is not None and listed.took_money):
-                    continue  # no card payment, or its charge was compared above
-                # Fetched again even when listed uncaptured: it may have been captured since.
-                found += rules.check_order(day, account, order, self._order_charge(ledger, account, order))
-        for record in self.books.refunds_created(account, start, end):
-            listed_refund = refunds.get(record.stripeRefundId)
+        for order in books.orders:
+            listed = books.charges.get(order.stripeChargeId)
+            if not rules.expects_charge(order) or (listed is not None and listed.took_money):
+                continue  # no card payment, or its charge was compared above
+            # Fetched again even when listed uncaptured: it may have been captured since.
+            charge = self._order_charge(ledger, books.account, order)
+            found += rules.check_order(books.day, books.account, order, charge)
+        for record in books.records:
+            listed_refund = books.refunds.get(record.stripeRefundId)
             if record.state != "succeeded" or (listed_refund is not None and listed_refund.counts):
                 continue  # in flight or failed, or compared above
-            refund = listed_refund or self._record_refund(ledger, account, record)
-            found += rules.check_record(day, record, refund)
+            refund = listed_refund or self._record_refund(ledger, books.account, record)
+            found += rules.check_record(books.day, record, refund)
         return found
 
     def _store(self, day: str, account: str, found: list[Mismatch]) -> AccountResult:
@@ -238,13 +238,18 @@ class ReconciliationService:
                     found[charge.id] = charge
         return found
 
-    def _records_of(self, refunds: Iterable[StripeRefund]) -> dict[str, RefundRecord]:
-        """Our record of each Stripe refund (by Stripe refund id)."""
+    def _records_of(
+        self, refunds: Iterable[StripeRefund], day_records: list[RefundRecord]
+    ) -> dict[str, RefundRecord]:
+        """Our record of each Stripe refund, by Stripe refund id: the day's records first, then
+        by the id in its metadata, then by the Stripe refund id stored at settlement."""
         listed = list(refunds)
-        by_ours = self.books.refund_records(r.our_refund_id for r in listed if r.our_refund_id)
-        found = {r.id: by_ours[r.our_refund_id] for r in listed if r.our_refund_id in by_ours}
-        rest = [r.id for r in listed if r.id not in found]
-        found.update(self.books.records_for_stripe_refunds(rest))
+        ours = {record.id: record for record in day_records}
+        ours.update(self.books.refund_records(r.our_refund_id for r in listed if r.our_refund_id not in ours))
+        found = {r.id: ours[r.our_refund_id] for r in listed if r.our_refund_id in ours}
+        settled = {record.stripeRefundId: record for record in day_records if record.stripeRefundId}
+        found.update({r.id: settled[r.id] for r in listed if r.id not in found and r.id in settled})
+        found.update(self.books.records_for_stripe_refunds(r.id for r in listed if r.id not in found))
         return found
 
     @staticmethod
@@ -268,6 +273,18 @@ class ReconciliationService:
         require_level(principal, SUPER_USER, None)
         rules.day_bounds(str(day or ""))
         return sorted(self.books.mismatches(str(day)), key=lambda m: (m.kind, m.stripeAccount, m.objectId))
+
+
+@dataclass
+class _Day:
+    """One account's day: what Stripe listed and what we recorded."""
+
+    day: str
+    account: str
+    charges: dict[str, StripeCharge] = field(default_factory=dict)
+    refunds: dict[str, StripeRefund] = field(default_factory=dict)
+    orders: list[Order] = field(default_factory=list)
+    records: list[RefundRecord] = field(default_factory=list)
 
 
 def _account(label: str) -> str:
