@@ -96,8 +96,9 @@ bundle: install
 tf-check:
 	@bash terraform/check.sh
 
-# The daily reconciliation by hand, against the running local stack (make start / make run).
-reconcile: install
+# The daily reconciliation by hand, against the running local stack (make start / make run
+# installs it; this target only reads its environment).
+reconcile:
 	@eval "$$($(PY) -m emulator.stack env)" && $(PY) -m shared.run_reconciliation $(if $(DATE),--date $(DATE))
 
 clean: stop
