@@ -262,3 +262,32 @@ def test_an_account_that_revoked_our_access_is_recorded_once_and_not_retried(cap
     assert (
         _reconcile_over_http({"date": day, "account": org.stripeId}) == f"{org.stripeId}: 1 mismatches, 0 new"
     )
+
+
+def test_refunds_pair_with_records_made_on_another_day_by_their_stripe_id_or_metadata():
+    """A refund recorded the day before (near midnight, or a dashboard refund the webhook
+    recorded without our metadata) is still ours; a record without the Stripe id is found
+    among its charge's refunds by our metadata."""
+    org = connected_org()
+    stripe = stripe_client()
+    on_account: Any = {"stripe_account": org.stripeId}
+    order = _card_order(org)
+    day = _day_of(_charge_created(org, order.stripeChargeId))
+    earlier = day_bounds(day)[0] - 60
+    outside = stripe.v1.refunds.create(
+        params={"charge": order.stripeChargeId, "amount": 500}, options=on_account
+    )
+    plan = RefundPlan(orderId=order.id)
+    known = RefundRecord(orderId=order.id, orgId=order.orgId, state="succeeded", plan=plan, amount=500,
+                         stripeAccount=org.stripeId, stripeRefundId=outside.id, createdAt=earlier,
+                         createdBy="webhook")  # fmt: skip
+    services().refund_store.records.document(known.id).create(known.doc())
+    unnamed = RefundRecord(orderId=order.id, orgId=order.orgId, state="succeeded", plan=plan, amount=300,
+                           stripeAccount=org.stripeId, createdAt=int(time.time()), createdBy="api",
+                           chargeId=order.stripeChargeId)  # fmt: skip
+    stripe.v1.refunds.create(params={"charge": order.stripeChargeId, "amount": 300,
+                                     "metadata": {"refundId": unnamed.id}}, options=on_account)  # fmt: skip
+    services().refund_store.records.document(unnamed.id).create(unnamed.doc())
+    services().store.orders.update(order.id, {"refundedAmount": 800})
+
+    assert _paging_service().reconcile_account(day, org.stripeId).found == []
