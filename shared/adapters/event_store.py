@@ -1,6 +1,7 @@
 """Firestore writes of an event that must stay consistent with its stock shards
-(shared.domain.inventory): creation with its shards in one batch, and hold changes that move
-units between the shards and the event's `holds` atomically.
+(shared.domain.inventory): creation with its shards (in one batch when they fit, else the shards
+first and the event last), and hold changes that move units between the shards and the event's
+`holds` atomically.
 
 Hold changes use the same optimistic concurrency as sales: read the event and its shards, plan,
 then commit only if none of them changed since the read (preconditions on update times); a lost
@@ -13,14 +14,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
-from shared.adapters.inventory_store import FirestoreInventory, busy_error
+from shared.adapters.inventory_store import BATCH_WRITES, FirestoreInventory, busy_error, shard_fields
 from shared.adapters.io_stats import record_reads, record_writes
-from shared.domain.inventory import Shard, initial_shards
+from shared.domain.inventory import CURRENT_LAYOUT, FIRST_SHARD, Shard, initial_shards
 from shared.domain.models import Event, TicketedListing
 from shared.errors import DomainError, ErrorCode
 
@@ -29,10 +30,6 @@ L = TypeVar("L", bound=TicketedListing)
 
 # Given the stored event and its shards: the event to store and the shards changed (None = no-op).
 HoldPlanner = Callable[[L, list[Shard]], tuple[L, list[Shard]] | None]
-
-
-def _shard(data: dict[str, Any]) -> Shard:
-    return Shard(int(data["index"]), dict(data.get("capacity") or {}), dict(data.get("taken") or {}))
 
 
 class FirestoreEventWriter(Generic[L]):
@@ -54,17 +51,22 @@ class FirestoreEventWriter(Generic[L]):
         self.max_attempts = max_attempts
 
     def create(self, event: L) -> L:
-        """The event document and its stock shards, all or nothing."""
+        """The event document and its stock shards: in one batch when they fit, otherwise the
+        shards first and the event last, so an event never exists without its stock."""
         shards = initial_shards(event)
-        event = event.model_copy(update={"inventoryShards": len(shards)})
+        layout = {"inventoryShards": FIRST_SHARD + len(shards), "inventoryLayout": CURRENT_LAYOUT}
+        event = event.model_copy(update=layout)
         batch = self.client.batch()
         batch.create(self.events.document(event.id), event.doc())
-        self.inventory.write_initial(batch, event.id, shards)
         try:
+            if len(shards) < BATCH_WRITES:
+                self.inventory.write_initial(batch, event.id, shards)
+            else:  # shard ids derive from the event's: a second creation fails on the first shard
+                self.inventory.create_shards(event.id, shards)
             batch.commit()
         except google_exceptions.AlreadyExists:
             raise DomainError(ErrorCode.CONFLICT, "That record already exists.") from None
-        record_writes(1 + len(shards))
+        record_writes(len(batch))
         return event
 
     def change_holds(self, event_id: str, plan: HoldPlanner[L]) -> L:
@@ -75,11 +77,9 @@ class FirestoreEventWriter(Generic[L]):
             if not snapshot.exists:
                 raise DomainError(ErrorCode.NOT_FOUND, f"{self.model.__name__} not found.")
             event = self.model.model_validate(snapshot.to_dict())
-            refs = [self.inventory.ref(event_id, i) for i in range(event.inventoryShards)]
-            shard_snaps = [s for s in self.client.get_all(refs) if s.exists]
-            record_reads(max(1, len(shard_snaps)))
-            versions = {int((s.to_dict() or {})["index"]): s.update_time for s in shard_snaps}
-            planned = plan(event, [_shard(s.to_dict() or {}) for s in shard_snaps])
+            versioned = self.inventory.all_shards(event_id)
+            versions = {shard.index: update_time for shard, update_time in versioned}
+            planned = plan(event, [shard for shard, _ in versioned])
             if planned is None:
                 return event
             updated, touched = planned
@@ -92,7 +92,7 @@ class FirestoreEventWriter(Generic[L]):
             for shard in touched:
                 batch.update(
                     self.inventory.ref(event_id, shard.index),
-                    {"taken": shard.taken},
+                    shard_fields(shard),
                     option=self.client.write_option(last_update_time=versions[shard.index]),
                 )
             try:

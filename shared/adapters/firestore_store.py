@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from shared.adapters.checkout_store import FirestoreCheckoutStore
 from shared.adapters.inventory_store import FirestoreInventory
-from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.io_stats import count_writes_per_document, record_reads, record_writes
 from shared.domain.models import (
     Artist,
     Event,
@@ -42,8 +42,11 @@ from shared.errors import DomainError, ErrorCode
 
 @lru_cache(maxsize=1)
 def firestore_client(project: str) -> firestore.Client:
-    """One client per process: it holds the gRPC channel (FIRESTORE_EMULATOR_HOST honoured)."""
-    return firestore.Client(project=project)
+    """One client per process: it holds the gRPC channel (FIRESTORE_EMULATOR_HOST honoured).
+    Every commit it sends is counted per document path (shared.adapters.io_stats)."""
+    client = firestore.Client(project=project)
+    count_writes_per_document(client)
+    return client
 
 
 class FirestoreRepository(Generic[T]):

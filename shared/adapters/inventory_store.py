@@ -1,15 +1,26 @@
-"""Firestore side of the sharded stock (shared.domain.inventory): one document per shard,
-`inventory/{eventId}~{index}` = {eventId, index, capacity: {item: n}, taken: {item: n}}.
+"""Firestore side of the stock shards (shared.domain.inventory): one document per shard,
+`inventory/{id}` = {eventId, index, capacity: {item: n}, taken: {item: n}, open: [item],
+held: [item], pick}. Only `eventId`, `open`, `held` and `pick` are indexed (firestore.indexes.json
+exempts the two maps): a sale rewrites index entries only when an item of the shard runs out.
 
-Takes and releases use optimistic concurrency: read the shard, plan, then write it only if it is
-unchanged since the read (a precondition on its update time), in one atomic batch with the
-caller's own documents. Nobody holds a lock, so a crowd of buyers never queues on one; a buyer
-who lost a race re-reads and retries after a few milliseconds. (Firestore transactions take
-pessimistic locks here: 32 buyers on two shards timed out on the emulator's lock queue.)
+A sale finds its shards through the composite index (eventId, open CONTAINS, pick): one query per
+item from a random pick reads one shard for a one-ticket order (its tier's shard also holds the
+ticket type). Only when those shards cannot serve the order does it read every open shard of the
+short item, in one query, and that consistent read is the only thing that says SOLD_OUT — so a
+buyer is never refused while a unit is free. Then it writes the shards only if they are unchanged
+since the read (a precondition on their update time), in one atomic batch with the caller's
+documents. Nobody holds a lock; a buyer who lost a race re-reads and retries after a few
+milliseconds. (Firestore transactions take pessimistic locks here: 32 buyers on two shards timed
+out on the emulator's lock queue.)
+
+Shard ids are spread over the key space (a hash prefix), never sequential: Firestore splits hot
+key ranges, and one event's shards written at once must not share one. Legacy shards (indexes
+below FIRST_SHARD) keep their old ids `{eventId}~{nn}`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -21,20 +32,30 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.io_stats import record_reads, record_writes
 from shared.domain.inventory import (
+    CURRENT_LAYOUT,
+    FIRST_SHARD,
     Allocation,
     Shard,
+    SoldOutError,
     StockKey,
     apply_release,
     apply_take,
+    held_keys,
+    open_keys,
+    plan_migration,
     plan_resize,
     plan_take,
     remaining,
 )
+from shared.domain.models import TicketedListing
 from shared.errors import DomainError, ErrorCode
 
 COLLECTION = "inventory"
+BATCH_WRITES = 450  # shard writes per batch (Firestore's limit is 500 per commit)
 IN_QUERY_LIMIT = 30  # Firestore's limit of values in one `in` filter
 R = TypeVar("R")
+L = TypeVar("L", bound=TicketedListing)
+Versioned = tuple[Shard, Any]  # a shard and the update time it was read at
 
 
 def busy_error() -> DomainError:
@@ -42,15 +63,36 @@ def busy_error() -> DomainError:
 
 
 def shard_id(event_id: str, index: int) -> str:
-    return f"{event_id}~{index:02d}"
+    if index < FIRST_SHARD:
+        return f"{event_id}~{index:02d}"  # the legacy layout's ids
+    spread = hashlib.sha256(f"{event_id}~{index}".encode()).hexdigest()[:8]
+    return f"{spread}~{event_id}~{index}"
+
+
+def shard_fields(shard: Shard) -> dict[str, Any]:
+    """What a sale, release or resize rewrites: the counts and the two indexed lists they imply."""
+    return {
+        "capacity": shard.capacity,
+        "taken": shard.taken,
+        "open": open_keys(shard),
+        "held": held_keys(shard),
+    }
 
 
 def _to_doc(event_id: str, shard: Shard) -> dict[str, Any]:
-    return {"eventId": event_id, "index": shard.index, "capacity": shard.capacity, "taken": shard.taken}
+    pick = random.random()  # noqa: S311 - load spreading, not security
+    return {"eventId": event_id, "index": shard.index, **shard_fields(shard), "pick": pick}
 
 
 def _from_doc(data: Mapping[str, Any]) -> Shard:
     return Shard(int(data["index"]), dict(data.get("capacity") or {}), dict(data.get("taken") or {}))
+
+
+def _rarity(key: StockKey) -> int:
+    """Query order: a tier's shards also hold its ticket type, so the tier is asked first and the
+    type usually needs no query of its own; add-ons and codes come before the type for the same
+    reason."""
+    return "rupt".index(key[0]) if key[0] in "rupt" else 4
 
 
 class FirestoreInventory:
@@ -62,14 +104,66 @@ class FirestoreInventory:
     def ref(self, event_id: str, index: int) -> firestore.DocumentReference:
         return self.collection.document(shard_id(event_id, index))
 
-    # --- writes inside a caller's batch or transaction -------------------------------------
+    # --- creation and migration -------------------------------------------------------------
 
     def write_initial(
         self, writer: firestore.WriteBatch | firestore.Transaction, event_id: str, shards: list[Shard]
     ) -> None:
-        """Create the shards in the same batch that creates the event, so neither exists alone."""
+        """Create the shards in the caller's batch (small listings: with the listing itself)."""
         for shard in shards:
             writer.create(self.ref(event_id, shard.index), _to_doc(event_id, shard))
+
+    def create_shards(self, event_id: str, shards: list[Shard]) -> None:
+        """Create the shards of a listing too big for one batch, before the listing exists (a
+        listing never exists without its stock; shards of a listing never created sell nothing)."""
+        for start in range(0, len(shards), BATCH_WRITES):
+            batch = self.client.batch()
+            self.write_initial(batch, event_id, shards[start : start + BATCH_WRITES])
+            batch.commit()
+            record_writes(len(batch))
+
+    def migrated(self, collection: str, listing: L) -> L:
+        """The listing in the current layout, migrating its legacy shards first if needed: each
+        old shard keeps what it sold and its unsold units move into new small shards, written
+        atomically with the listing's new layout (compare-and-set on the listing and every old
+        shard: a sale that lands meanwhile makes this re-read and re-plan)."""
+        if listing.inventoryLayout >= CURRENT_LAYOUT:
+            return listing
+        listing_ref = self.client.collection(collection).document(listing.id)
+
+        def attempt() -> L | None:
+            snapshot = listing_ref.get()
+            record_reads(1)
+            if not snapshot.exists:
+                raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
+            stored = type(listing).model_validate(snapshot.to_dict())
+            if stored.inventoryLayout >= CURRENT_LAYOUT:
+                return stored
+            versioned = self._read_versioned(stored.id, range(stored.inventoryShards))
+            old, new = plan_migration(stored, [s for s, _ in versioned])
+            versions = {s.index: t for s, t in versioned}
+            batch = self.client.batch()
+            for shard in old:
+                batch.update(
+                    self.ref(stored.id, shard.index),
+                    {**shard_fields(shard), "pick": random.random()},  # noqa: S311 - spreading
+                    option=self.client.write_option(last_update_time=versions[shard.index]),
+                )
+            self.write_initial(batch, stored.id, new)
+            layout = {"inventoryLayout": CURRENT_LAYOUT, "inventoryShards": FIRST_SHARD + len(new)}
+            batch.update(
+                listing_ref, layout, option=self.client.write_option(last_update_time=snapshot.update_time)
+            )
+            try:
+                batch.commit()
+            except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
+                return None
+            record_writes(len(batch))
+            return stored.model_copy(update=layout)
+
+        return self._retrying(attempt)
+
+    # --- reads ------------------------------------------------------------------------------
 
     def read_shards(
         self, transaction: firestore.Transaction | None, event_id: str, indexes: Iterable[int]
@@ -78,16 +172,65 @@ class FirestoreInventory:
 
     def _read_versioned(
         self, event_id: str, indexes: Iterable[int], transaction: firestore.Transaction | None = None
-    ) -> list[tuple[Shard, Any]]:
+    ) -> list[Versioned]:
         refs = [self.ref(event_id, i) for i in indexes]
+        if not refs:
+            return []
         snapshots = list(self.client.get_all(refs, transaction=transaction))
         record_reads(len(refs))
         return [(_from_doc(s.to_dict() or {}), s.update_time) for s in snapshots if s.exists]
 
+    def all_shards(self, event_id: str) -> list[Versioned]:
+        """Every shard of a listing, either layout (admin paths: holds, resizes; K reads)."""
+        snapshots = list(self.collection.where(filter=FieldFilter("eventId", "==", event_id)).stream())
+        record_reads(max(1, len(snapshots)))
+        shards = [(_from_doc(s.to_dict() or {}), s.update_time) for s in snapshots]
+        return sorted(shards, key=lambda versioned: versioned[0].index)
+
+    def _shards_with(
+        self, event_id: str, field: str, key: StockKey, limit: int, start: float | None
+    ) -> list[Versioned]:
+        """Up to `limit` shards whose `field` list contains `key`, in pick order from `start`
+        (None: from the first, which reads them all when fewer than `limit` exist)."""
+        query = self.collection.where(filter=FieldFilter("eventId", "==", event_id)).where(
+            filter=FieldFilter(field, "array_contains", key)
+        )
+        if start is not None:
+            query = query.where(filter=FieldFilter("pick", ">=", start))
+        snapshots = list(query.order_by("pick").limit(limit).stream())
+        record_reads(max(1, len(snapshots)))  # a query costs at least one read
+        return [(_from_doc(s.to_dict() or {}), s.update_time) for s in snapshots]
+
+    def live_stock(self, listings: Iterable[TicketedListing]) -> dict[str, dict[StockKey, int]]:
+        """Remaining units per item of each listing, folded from its shards (one query per 30
+        listings, K document reads each). Page views read them through StockSummaries, which
+        folds at most once per freshness window per listing."""
+        wanted = list(dict.fromkeys(listing.id for listing in listings))
+        by_event: dict[str, list[Shard]] = {e: [] for e in wanted}
+        for start in range(0, len(wanted), IN_QUERY_LIMIT):
+            chunk = wanted[start : start + IN_QUERY_LIMIT]
+            query = self.collection.where(filter=FieldFilter("eventId", "in", chunk))
+            snapshots = list(query.select(["eventId", "index", "capacity", "taken"]).stream())
+            record_reads(max(1, len(snapshots)))
+            for snapshot in snapshots:
+                data = snapshot.to_dict() or {}
+                by_event[str(data["eventId"])].append(_from_doc(data))
+        return {event_id: remaining(shards) for event_id, shards in by_event.items()}
+
+    def taken_totals(self, event_id: str, shard_count: int = 0) -> dict[StockKey, int]:
+        """Units sold (or held) per item, from every shard (tests, benchmarks, reports)."""
+        totals: dict[StockKey, int] = {}
+        for shard, _ in self.all_shards(event_id):
+            for key, units in shard.taken.items():
+                totals[key] = totals.get(key, 0) + units
+        return totals
+
+    # --- sales and releases -----------------------------------------------------------------
+
     def _commit_if_unchanged(
         self,
         event_id: str,
-        shards: list[tuple[Shard, Any]],
+        shards: list[Versioned],
         extra_writes: Callable[[firestore.WriteBatch], None] | None,
     ) -> bool:
         """Write the shards only if nobody changed them since we read them (compare-and-set on
@@ -96,7 +239,7 @@ class FirestoreInventory:
         for shard, update_time in shards:
             batch.update(
                 self.ref(event_id, shard.index),
-                {"taken": shard.taken},
+                shard_fields(shard),
                 option=self.client.write_option(last_update_time=update_time),
             )
         if extra_writes:
@@ -118,6 +261,33 @@ class FirestoreInventory:
             time.sleep(random.uniform(0.002, min(0.25, 0.01 * (tries + 1))))  # noqa: S311 - jitter, not security
         raise busy_error()
 
+    def _find_open(self, event_id: str, wants: Mapping[StockKey, int]) -> list[Versioned]:
+        """Shards that together can serve `wants`, found from a random pick; SOLD_OUT (with the
+        exact number left) only from one consistent query over every open shard of an item."""
+        found: dict[int, Versioned] = {}
+        short: dict[StockKey, int] = {}
+        start = random.random()  # noqa: S311 - load spreading, not security
+
+        def available(key: StockKey) -> int:
+            return sum(max(0, shard.remaining(key)) for shard, _ in found.values())
+
+        for key in sorted(wants, key=_rarity):
+            want = wants[key]
+            if available(key) >= want:
+                continue
+            found.update((s.index, (s, t)) for s, t in self._shards_with(event_id, "open", key, want, start))
+            if available(key) >= want:
+                continue
+            # From the first pick: fewer than `want` shards back means these are all of them.
+            every = self._shards_with(event_id, "open", key, want, None)
+            found.update((s.index, (s, t)) for s, t in every)
+            left = sum(max(0, shard.remaining(key)) for shard, _ in every)
+            if left < want and len(every) < want:
+                short[key] = left  # exact; the other items are still checked, to name the right one
+        if short:
+            raise SoldOutError.of(short)
+        return list(found.values())
+
     def take(
         self,
         event_id: str,
@@ -125,19 +295,19 @@ class FirestoreInventory:
         wants: Mapping[StockKey, int],
         extra_writes: Callable[[firestore.WriteBatch, Allocation], None] | None = None,
     ) -> Allocation:
-        """Take `wants` from the event's shards and commit `extra_writes` (the order or
-        reservation that owns the units) in the same atomic batch. SOLD_OUT when they don't exist."""
+        """Take `wants` from the listing's open shards and commit `extra_writes` (the order or
+        reservation that owns the units) in the same atomic batch. SOLD_OUT when they don't
+        exist. (`shard_count` is the legacy layout's; shards are now found by query.)"""
         wants = {k: q for k, q in wants.items() if q > 0}
 
         def attempt() -> Allocation | None:
-            first = random.randrange(shard_count)  # noqa: S311 - load spreading, not security
-            versioned = self._read_versioned(event_id, [first])
+            versioned = self._find_open(event_id, wants)
+            shards = [s for s, _ in versioned]
             try:
-                allocation = plan_take(wants, [s for s, _ in versioned], first)
-            except DomainError:
-                versioned = self._read_versioned(event_id, range(shard_count))
-                allocation = plan_take(wants, [s for s, _ in versioned], None)
-            touched = {s.index for s in apply_take([s for s, _ in versioned], allocation)}
+                allocation = plan_take(wants, shards)
+            except SoldOutError:
+                return None  # the reads disagree (a shard changed between two queries): again
+            touched = {s.index for s in apply_take(shards, allocation)}
             writes = (lambda batch: extra_writes(batch, allocation)) if extra_writes else None
             changed = [(s, t) for s, t in versioned if s.index in touched]
             return allocation if self._commit_if_unchanged(event_id, changed, writes) else None
@@ -150,8 +320,9 @@ class FirestoreInventory:
         allocation: Allocation,
         extra_writes: Callable[[firestore.WriteBatch], None] | None = None,
     ) -> None:
-        """Give an allocation's units back, with the caller's writes (e.g. the reservation marked
-        released) in the same atomic batch, so a unit is never released twice."""
+        """Give an allocation's units back (re-opening their shards), with the caller's writes
+        (e.g. the reservation marked released) in the same atomic batch, so a unit is never
+        released twice."""
 
         def attempt() -> bool | None:
             versioned = self._read_versioned(event_id, sorted(allocation))
@@ -169,69 +340,60 @@ class FirestoreInventory:
         extra_writes: Callable[[firestore.WriteBatch], None] | None = None,
     ) -> None:
         """Give `units` back when we no longer know which shards they came from (refunds: orders
-        do not keep their allocation): each unit goes to a shard whose `taken` covers it. Atomic
-        with the caller's writes (which must guard themselves, so nothing is returned twice);
-        compare-and-set on every shard touched, re-read and retried on a lost race."""
+        do not keep their allocation): each unit goes to a shard that sold one (`held`), found by
+        query — a legacy listing's shards are read directly. Atomic with the caller's writes
+        (which must guard themselves, so nothing is returned twice); compare-and-set on every
+        shard touched, re-read and retried on a lost race."""
         wanted = {k: q for k, q in units.items() if q > 0}
+        legacy = range(shard_count) if 0 < shard_count < FIRST_SHARD else range(0)
 
         def attempt() -> bool | None:
-            versioned = self._read_versioned(event_id, range(shard_count)) if wanted else []
+            found = {s.index: (s, t) for s, t in self._read_versioned(event_id, legacy)} if wanted else {}
+            for key, quantity in wanted.items():
+                if sum(s.taken.get(key, 0) for s, _ in found.values()) < quantity:
+                    found.update(
+                        (s.index, (s, t)) for s, t in self._shards_with(event_id, "held", key, quantity, None)
+                    )
             allocation: Allocation = {}
             for key, quantity in wanted.items():
                 left = quantity
-                for shard, _ in versioned:
-                    part = min(left, shard.taken.get(key, 0))
-                    if part:
+                for shard, _ in found.values():
+                    part = min(left, shard.taken.get(key, 0) - allocation.get(shard.index, {}).get(key, 0))
+                    if part > 0:
                         allocation.setdefault(shard.index, {})[key] = part
                         left -= part
                     if not left:
                         break
-            touched = {s.index for s in apply_release([s for s, _ in versioned], allocation)}
-            changed = [(s, t) for s, t in versioned if s.index in touched]
+            touched = {s.index for s in apply_release([s for s, _ in found.values()], allocation)}
+            changed = [(s, t) for s, t in found.values() if s.index in touched]
             return True if self._commit_if_unchanged(event_id, changed, extra_writes) else None
 
         if wanted or extra_writes:
             self._retrying(attempt)
 
     def resize(self, event_id: str, shard_count: int, new_caps: Mapping[StockKey, int]) -> None:
+        """Change item capacities over every shard (updateEvent; K reads). Each batch of shards
+        is a compare-and-set; a listing with more than BATCH_WRITES shards is resized in several
+        batches, each re-planned from a fresh read if a sale lands meanwhile."""
+
         def attempt() -> bool | None:
-            versioned = self._read_versioned(event_id, range(shard_count))
+            versioned = self.all_shards(event_id)
+            before = {s.index: (dict(s.capacity), dict(s.taken)) for s, _ in versioned}
             plan_resize([s for s, _ in versioned], new_caps)
-            batch = self.client.batch()
-            for shard, update_time in versioned:
-                batch.update(
-                    self.ref(event_id, shard.index),
-                    {"capacity": shard.capacity, "taken": shard.taken},
-                    option=self.client.write_option(last_update_time=update_time),
-                )
-            try:
-                batch.commit()
-            except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
-                return None
-            record_writes(len(versioned))
+            changed = [(s, t) for s, t in versioned if before[s.index] != (s.capacity, s.taken)]
+            for start in range(0, len(changed), BATCH_WRITES):
+                batch = self.client.batch()
+                for shard, update_time in changed[start : start + BATCH_WRITES]:
+                    batch.update(
+                        self.ref(event_id, shard.index),
+                        shard_fields(shard),
+                        option=self.client.write_option(last_update_time=update_time),
+                    )
+                try:
+                    batch.commit()
+                except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
+                    return None
+                record_writes(len(batch))
             return True
 
         self._retrying(attempt)
-
-    # --- reads ------------------------------------------------------------------------------
-
-    def live_stock(self, event_ids: Iterable[str]) -> dict[str, dict[StockKey, int]]:
-        """Remaining units per item of each event: K documents per event, one query per 30."""
-        wanted = list(dict.fromkeys(event_ids))
-        by_event: dict[str, list[Shard]] = {e: [] for e in wanted}
-        for start in range(0, len(wanted), IN_QUERY_LIMIT):
-            chunk = wanted[start : start + IN_QUERY_LIMIT]
-            snapshots = list(self.collection.where(filter=FieldFilter("eventId", "in", chunk)).stream())
-            record_reads(max(1, len(snapshots)))
-            for snapshot in snapshots:
-                data = snapshot.to_dict() or {}
-                by_event[str(data["eventId"])].append(_from_doc(data))
-        return {event_id: remaining(shards) for event_id, shards in by_event.items()}
-
-    def taken_totals(self, event_id: str, shard_count: int) -> dict[StockKey, int]:
-        shards = self.read_shards(None, event_id, range(shard_count))
-        totals: dict[StockKey, int] = {}
-        for shard in shards:
-            for key, units in shard.taken.items():
-                totals[key] = totals.get(key, 0) + units
-        return totals

@@ -1,21 +1,29 @@
-"""Stock of an event, kept in shards so that a popular ticket type never funnels every sale
-through one document (SPEC 3, R-INV-3/4; LOCAL_STACK "CONTENTION").
+"""Stock of an event (or season) in many small shards, so that no document's write count grows
+with the number of orders (SPEC 3, R-INV-3/4; LOCAL_STACK "CONTENTION"; README "Stock").
 
-Every stock item of an event — each ticket type, tier, upgrade and promotion — has its capacity
-split across the event's K shard documents. A sale takes units from one shard (chosen at random)
-inside a transaction, falling back to reading every shard only when that shard cannot serve it;
-no shard ever goes below zero, so the event as a whole can never oversell. Releasing (expired
-reservation, refund) gives units back to the shards they came from.
+Every stock item — each ticket type, tier, upgrade and promotion — has its capacity spread over
+the listing's shards, about UNITS_PER_SHARD units of sale per shard (K = capacity / 10, so a
+shard is written at most about ten times by sales, whatever the event's size). A ticket type's
+tiers sit in the same shards as the type (same offset), so a one-ticket order usually takes all
+its units from one shard. Each shard lists the items it still has (`open`) and those it has sold
+(`held`), with a random `pick`: a sale finds an open shard through one indexed query starting at
+a random pick, and an exhausted item is only declared sold out by a query over every open shard
+(exact, never while a unit is free). No shard ever goes below zero, so nothing oversells.
 
-Limits: a shard sustains about one write per second in production Firestore, so an event sells
-about K orders per second at peak (K ≤ MAX_SHARDS); reading an event's live stock costs K
-document reads whatever its number of items.
+Releasing (expired reservation, refund, hold) gives units back to shards that sold them, which
+re-opens them.
 
-This module is pure: it plans. shared.adapters.inventory_store applies plans in transactions.
+Events created before this layout (K ≤ 16 shards of many units each, `inventoryLayout` 1) are
+migrated on first touch: their shards keep what they sold and their unsold units move into new
+small shards (plan_migration), in one atomic write.
+
+This module is pure: it plans. shared.adapters.inventory_store applies plans with
+compare-and-set writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from collections.abc import Iterable, Mapping
@@ -25,9 +33,15 @@ from typing import TypeVar
 from shared.domain.models import TicketedListing
 from shared.errors import DomainError, ErrorCode
 
-MIN_SHARDS = 4
-MAX_SHARDS = 16
-UNITS_PER_SHARD = 10  # capacity per shard before another shard is added
+UNITS_PER_SHARD = 10  # units of sale per shard: bounds the writes one shard gets during a sale
+MAX_SHARDS = 20_000  # 200,000 units at 10 per shard; bigger listings get bigger shards
+# Layout 1 (legacy): K = capacity / 10 between 4 and 16 shards, indexes 0..K-1. Layout 2: small
+# shards with `open`/`held`/`pick`, indexes from FIRST_SHARD (legacy indexes stay valid after a
+# migration, so held reservations and holds keep pointing at the shards they took from).
+LEGACY_LAYOUT = 1
+CURRENT_LAYOUT = 2
+FIRST_SHARD = 100
+MIGRATION_MAX_NEW_SHARDS = 450  # new shards one migration writes (one batch holds 500 writes)
 
 L = TypeVar("L", bound=TicketedListing)  # an event or a season: stock works the same
 StockKey = str  # "t:<ticketTypeId>", "r:<tierId>", "u:<upgradeId>", "p:<promotionId>"
@@ -49,9 +63,24 @@ def promotion_key(promotion_id: str) -> StockKey:
     return f"p:{promotion_id}"
 
 
+def sale_units(event: TicketedListing) -> int:
+    """Units whose sales write shards: tickets and add-ons (every order takes at least one)."""
+    return sum(t.totalQty for t in event.ticketTypes) + sum(u.totalQty for u in event.upgrades)
+
+
 def shard_count(event: TicketedListing) -> int:
-    capacity = sum(t.totalQty for t in event.ticketTypes) + sum(u.totalQty for u in event.upgrades)
-    return max(MIN_SHARDS, min(MAX_SHARDS, math.ceil(capacity / UNITS_PER_SHARD)))
+    return max(1, min(MAX_SHARDS, math.ceil(sale_units(event) / UNITS_PER_SHARD)))
+
+
+def item_groups(event: TicketedListing) -> dict[StockKey, str]:
+    """Items placed together: a ticket type and its tiers share shards, so one shard can serve a
+    ticket's type and tier units; every other item is placed on its own."""
+    groups: dict[StockKey, str] = {}
+    for ticket_type in event.ticketTypes:
+        groups[ticket_type_key(ticket_type.id)] = ticket_type.id
+        for tier in ticket_type.tiers:
+            groups[tier_key(tier.id)] = ticket_type.id
+    return groups
 
 
 def capacities(event: TicketedListing) -> dict[StockKey, int]:
@@ -84,13 +113,52 @@ class Shard:
         return self.capacity.get(key, 0) - self.taken.get(key, 0)
 
 
-def initial_shards(event: TicketedListing) -> list[Shard]:
-    count = shard_count(event)
-    shards = [Shard(i) for i in range(count)]
-    for key, total in capacities(event).items():
-        for shard, part in zip(shards, split(total, count), strict=True):
-            shard.capacity[key] = part
+def _offset(group: str, count: int) -> int:
+    """Where a group's units start: spread, so that small items do not all land in shard 0."""
+    return int(hashlib.sha256(group.encode()).hexdigest()[:8], 16) % count
+
+
+def distribute(
+    totals: Mapping[StockKey, int], count: int, groups: Mapping[StockKey, str], first_index: int
+) -> list[Shard]:
+    """`totals` spread over `count` new shards numbered from `first_index`; items of one group
+    start at the same shard, so they line up."""
+    shards = [Shard(first_index + i) for i in range(count)]
+    for key, total in totals.items():
+        offset = _offset(groups.get(key, key), count)
+        for i, part in enumerate(split(max(0, total), count)):
+            if part:
+                shards[(i + offset) % count].capacity[key] = part
     return shards
+
+
+def initial_shards(event: TicketedListing) -> list[Shard]:
+    return distribute(capacities(event), shard_count(event), item_groups(event), FIRST_SHARD)
+
+
+def open_keys(shard: Shard) -> list[StockKey]:
+    """The items a shard can still sell (indexed: sales find shards by them)."""
+    return sorted(k for k in shard.capacity.keys() | shard.taken.keys() if shard.remaining(k) > 0)
+
+
+def held_keys(shard: Shard) -> list[StockKey]:
+    """The items a shard has sold (indexed: refunds find shards to give units back to)."""
+    return sorted(k for k, units in shard.taken.items() if units > 0)
+
+
+def plan_migration(event: TicketedListing, legacy: list[Shard]) -> tuple[list[Shard], list[Shard]]:
+    """A legacy listing's shards in the current layout: each old shard keeps exactly what it sold
+    (capacity = taken, so it is closed until a release gives a unit back), and every unsold unit
+    moves into new small shards. Returns (the old shards changed, the new shards)."""
+    unsold: dict[StockKey, int] = {}
+    for shard in legacy:
+        for key in shard.capacity.keys() | shard.taken.keys():
+            unsold[key] = unsold.get(key, 0) + max(0, shard.remaining(key))
+        shard.capacity = {k: units for k, units in shard.taken.items() if units > 0}
+        shard.taken = dict(shard.capacity)
+    sale = sum(units for key, units in unsold.items() if key[0] in "tu")
+    count = max(1, min(MIGRATION_MAX_NEW_SHARDS, math.ceil(sale / UNITS_PER_SHARD)))
+    return legacy, distribute(unsold, count, item_groups(event), FIRST_SHARD)
 
 
 def remaining(shards: Iterable[Shard]) -> dict[StockKey, int]:
@@ -105,7 +173,9 @@ Allocation = dict[int, dict[StockKey, int]]  # shard index -> units taken per it
 
 
 class SoldOutError(DomainError):
-    def __init__(self, key: StockKey, available: int) -> None:
+    def __init__(
+        self, key: StockKey, available: int, shortages: Mapping[StockKey, int] | None = None
+    ) -> None:
         kind = {"t": "tickets", "r": "tickets", "u": "add-ons", "p": "promo code uses"}[key[0]]
         message = (
             f"Sorry, only {available} of these {kind} remain."
@@ -115,13 +185,25 @@ class SoldOutError(DomainError):
         super().__init__(ErrorCode.SOLD_OUT, message)
         self.key = key
         self.available = available
+        # Every item found short at once (exact counts), this one included.
+        self.shortages: dict[StockKey, int] = {**(shortages or {}), key: available}
+
+    @classmethod
+    def of(cls, shortages: Mapping[StockKey, int]) -> SoldOutError:
+        """The refusal for several short items: named after a ticket type first (a buyer reads
+        "sold out" before "this price tier is over"), then add-ons, codes, tiers."""
+        key = min(shortages, key=lambda k: "tupr".index(k[0]) if k[0] in "tupr" else 4)
+        return cls(key, shortages[key], shortages)
 
 
 def plan_take(wants: Mapping[StockKey, int], shards: list[Shard], first: int | None = None) -> Allocation:
-    """Take `wants` from `shards`: from shard `first` when it can serve everything (the common,
-    uncontended case), otherwise item by item across the shards in a random order."""
+    """Take `wants` from `shards`: from shard `first` (or the first shard that can) when it can
+    serve everything (the common case), otherwise item by item across the shards in a random
+    order. SOLD_OUT when `shards` together lack an item (exact only if they are all its shards)."""
     wants = {k: q for k, q in wants.items() if q > 0}
     by_index = {s.index: s for s in shards}
+    if first is None and shards:  # a single shard that serves everything saves writes
+        first = next((s.index for s in shards if all(s.remaining(k) >= q for k, q in wants.items())), None)
     if (
         first is not None
         and first in by_index

@@ -472,8 +472,11 @@ class TicketedListing(Identified):
     promotions: list[EventPromotion] = Field(default_factory=list)
     customFields: list[EventCustomField] = Field(default_factory=list)
     exchange: TicketExchange | None = None
-    # Not in GraphQL: how many stock shards the inventory is split over (set at creation).
+    # Not in GraphQL: one past the highest stock shard index, and the stock layout
+    # (shared.domain.inventory: 1 = legacy, K ≤ 16 big shards; 2 = many small shards). Stored
+    # listings without the field predate layout 2 and are migrated on first sale.
     inventoryShards: int = 0
+    inventoryLayout: int = 1
 
     @field_validator("sendQRCode")
     @classmethod

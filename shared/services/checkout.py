@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from shared.domain import inventory, promotions, season_orders, seating
 from shared.domain.identity import contact_email
@@ -38,6 +38,11 @@ from shared.domain.reservations import (
 from shared.errors import DomainError, ErrorCode, not_found
 
 log = logging.getLogger("sellout.checkout")
+
+_T = TypeVar("_T")
+# A held reservation: the listing, its priced order, the org paid, the reservation, the saved card clone.
+_Held = tuple[TicketedListing, PricedOrder, Organization, Reservation, str | None]
+REPRICES = 8  # a take found an item short: price again (each time knowing one more exact count)
 
 # What a checkout sells: an event, or a season (R-T3-2) — priced, held and paid the same way; a
 # season order also writes one hidden child order per event of the season, with the order.
@@ -209,21 +214,35 @@ class CheckoutService:
 
     # --- shared steps -------------------------------------------------------------------------
 
-    def _live_event(self, event_id: str) -> Event:
-        event: Event | None = self.store.events.get(event_id)
-        if event is None or not event.active:
-            raise DomainError(ErrorCode.NOT_FOUND, "Event not found.")
-        stock = self.store.inventory.live_stock([event.id])[event.id]
-        return inventory.with_live_stock(event, stock)
+    def _live_listing(
+        self, kind: ListingKind, listing_id: str, known: Mapping[inventory.StockKey, int]
+    ) -> TicketedListing:
+        """The listing priced optimistically: every item at its full capacity except those a take
+        found short (`known`, exact). No stock is read here — the take is exact and answers
+        SOLD_OUT or the true count, and the order is priced again with it (`_selling`). A legacy
+        listing's stock is migrated to the current layout first."""
+        listing: TicketedListing | None = (self.store.events if kind == "event" else self.store.seasons).get(
+            listing_id
+        )
+        if listing is None or not listing.active:
+            raise DomainError(ErrorCode.NOT_FOUND, f"{kind.capitalize()} not found.")
+        listing = self.store.inventory.migrated("events" if kind == "event" else "seasons", listing)
+        return inventory.with_live_stock(listing, {**inventory.capacities(listing), **known})
 
-    def _live_listing(self, kind: ListingKind, listing_id: str) -> TicketedListing:
-        if kind == "event":
-            return self._live_event(listing_id)
-        season: Season | None = self.store.seasons.get(listing_id)
-        if season is None or not season.active:
-            raise DomainError(ErrorCode.NOT_FOUND, "Season not found.")
-        stock = self.store.inventory.live_stock([season.id])[season.id]
-        return inventory.with_live_stock(season, stock)
+    @staticmethod
+    def _selling(attempt: Callable[[dict[inventory.StockKey, int]], _T]) -> _T:
+        """Price and take until the take agrees with the price: when the take finds an item short
+        (a tier that sold out, fewer units left than asked), price again knowing exactly what is
+        left — the next tier in order, or SOLD_OUT with the true count."""
+        known: dict[inventory.StockKey, int] = {}
+        for _ in range(REPRICES):
+            try:
+                return attempt(known)
+            except inventory.SoldOutError as error:
+                if all(known.get(key) == units for key, units in error.shortages.items()):
+                    raise  # priced with exactly these counts already: the answer stands
+                known.update(error.shortages)
+        raise DomainError(ErrorCode.BUSY, "Tickets are in high demand right now. Please try again.")
 
     def _listing_fees(self, listing: TicketedListing) -> list[Fee]:
         """R-FEE-1: the listing's own non-disabled fees (an event's, or a season's)."""
@@ -261,10 +280,10 @@ class CheckoutService:
 
     def _price(  # noqa: PLR0917 - the event checkout's steps, plus which kind of listing it sells
         self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, order_id: str,
-        kind: ListingKind = "event",
+        kind: ListingKind = "event", known: Mapping[inventory.StockKey, int] | None = None,
     ) -> tuple[TicketedListing, PricedOrder]:  # fmt: skip
         listing_id = str(params.get("seasonId" if kind == "season" else "eventId") or "")
-        event = self._live_listing(kind, listing_id)
+        event = self._live_listing(kind, listing_id, known or {})
         level = caller.level_in(event.orgId)
         box_office = channel == "Box Office"
         buyer = str(params.get("userId") or "") if box_office and level >= BOX_OFFICE else caller.user_id
@@ -339,7 +358,41 @@ class CheckoutService:
         existing = self.checkout.reservation(reservation_id)
         if existing is not None:
             return self._resumed(caller, existing[0])
-        event, priced = self._price(caller, params, channel, ip, derived_id("o", reservation_id), kind)
+        held = self._selling(
+            lambda known: self._hold(caller, params, channel, ip, reservation_id, kind, known)
+        )
+        if isinstance(held, dict):
+            return held
+        event, priced, org, reservation, clone = held
+        try:
+            intent = self.payments.create_payment_intent(
+                account=org.stripeId,
+                amount=priced.total,
+                application_fee=priced.application_fee,
+                description=event.name.upper(),
+                metadata={
+                    "reservationId": reservation.id,
+                    "orderId": priced.order.id,
+                    ("seasonId" if kind == "season" else "eventId"): event.id,
+                    "orgId": event.orgId,
+                    "userId": caller.user_id,
+                },
+                idempotency_key=f"pi-{reservation.id}",
+                payment_method=clone,
+            )
+        except DomainError:
+            self._release_quietly(reservation.id)
+            raise
+        self.checkout.set_payment_intent(reservation.id, intent.id, org.stripeId)
+        return self._started(caller, priced.order.userId, reservation.id, intent)
+
+    def _hold(  # noqa: PLR0917 - start_card_payment's request, and what a take found short
+        self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, reservation_id: str,
+        kind: ListingKind, known: Mapping[inventory.StockKey, int],
+    ) -> dict[str, str | None] | _Held:  # fmt: skip
+        """Price the cart and hold its stock in the reservation (or answer at once: nothing to
+        charge, or the same checkout asked twice)."""
+        event, priced = self._price(caller, params, channel, ip, derived_id("o", reservation_id), kind, known)
         if priced.total == 0:  # nothing to charge: the client creates the order with method None
             return {"paymentIntentId": None, "clientSecret": None, "ephemeralKey": None}
         member_uses = self._member_uses(event, priced)
@@ -389,27 +442,7 @@ class CheckoutService:
             if found is None:
                 raise _preparing() from None
             return self._resumed(caller, found[0])
-        try:
-            intent = self.payments.create_payment_intent(
-                account=org.stripeId,
-                amount=priced.total,
-                application_fee=priced.application_fee,
-                description=event.name.upper(),
-                metadata={
-                    "reservationId": reservation.id,
-                    "orderId": priced.order.id,
-                    ("seasonId" if kind == "season" else "eventId"): event.id,
-                    "orgId": event.orgId,
-                    "userId": caller.user_id,
-                },
-                idempotency_key=f"pi-{reservation.id}",
-                payment_method=clone,
-            )
-        except DomainError:
-            self._release_quietly(reservation.id)
-            raise
-        self.checkout.set_payment_intent(reservation.id, intent.id, org.stripeId)
-        return self._started(caller, priced.order.userId, reservation.id, intent)
+        return event, priced, org, reservation, clone
 
     def _resumed(self, caller: Principal, reservation: Reservation) -> dict[str, str | None]:
         """A checkout key seen before (a retry, a double click): its own payment, whatever state
@@ -650,28 +683,37 @@ class CheckoutService:
             self.on_order_created(existing)
             return existing
         priced_params = {**params, "paymentMethodType": method}
-        event, priced = self._price(caller, priced_params, channel, ip, order_id, kind)
-        member_uses = self._member_uses(event, priced)
-        seats = seating.seat_labels(priced.order) if seating.is_seated(event.seatingChartKey) else []
-        if seats:  # R-SEAT-3: the seats first; taken ones stop the order before any stock moves
-            seating.require_hold_token(event.seatingChartKey, hold_token)
-            self.seats.book(
-                event.orgId, event.id, seats, chart_key=event.seatingChartKey, order_id=priced.order.id,
-                hold_token=hold_token,
-            )  # fmt: skip
+        booked: list[tuple[TicketedListing, list[str]]] = []  # the seats this order booked
+
+        def place(known: Mapping[inventory.StockKey, int]) -> Order:
+            event, priced = self._price(caller, priced_params, channel, ip, order_id, kind, known)
+            member_uses = self._member_uses(event, priced)
+            seats = seating.seat_labels(priced.order) if seating.is_seated(event.seatingChartKey) else []
+            if seats:  # R-SEAT-3: the seats first; taken ones stop the order before any stock moves
+                seating.require_hold_token(event.seatingChartKey, hold_token)
+                self.seats.book(
+                    event.orgId, event.id, seats, chart_key=event.seatingChartKey, order_id=priced.order.id,
+                    hold_token=hold_token,
+                )  # fmt: skip
+                booked[:] = [(event, seats)]
+            try:
+                placed: Order = self.checkout.create_order(
+                    priced.order, event.id, event.inventoryShards, priced.wants, self._claims(priced),
+                    member_uses=member_uses, children=priced.children,
+                )  # fmt: skip
+            except AlreadyRecordedError:
+                existing = self.checkout.order(priced.order.id)
+                if existing is None:
+                    raise DomainError(ErrorCode.BUSY, "Please try again.") from None
+                placed = existing  # a retry of this very order: the seats are its own
+            return placed
+
         try:
-            created: Order = self.checkout.create_order(
-                priced.order, event.id, event.inventoryShards, priced.wants, self._claims(priced),
-                member_uses=member_uses, children=priced.children,
-            )  # fmt: skip
-        except AlreadyRecordedError:
-            existing = self.checkout.order(priced.order.id)
-            if existing is None:
-                raise DomainError(ErrorCode.BUSY, "Please try again.") from None
-            created = existing  # a retry of this very order: the seats are its own
+            created = self._selling(place)
         except Exception:
             # No order was written (sold out, a code's limit, a lost race): its seats go back.
-            self.seats.release_or_retry(event.orgId, event.id, seats, priced.order.id)
+            for event, seats in booked:
+                self.seats.release_or_retry(event.orgId, event.id, seats, order_id)
             raise
         self.on_order_created(created)
         return created

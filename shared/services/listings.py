@@ -30,8 +30,8 @@ from shared.errors import DomainError, ErrorCode
 
 # Input keys the server owns or handles separately: never copied from the client.
 NOT_EDITABLE = (
-    "_id", "orgId", "createdAt", "published", "active", "inventoryShards", "fees", "isHold", "holds",
-    "waitList", "subscription",
+    "_id", "orgId", "createdAt", "published", "active", "inventoryShards", "inventoryLayout", "fees",
+    "isHold", "holds", "waitList", "subscription",
 )  # fmt: skip
 _STOCK_LISTS = ("ticketTypes", "upgrades", "promotions")
 
@@ -44,7 +44,7 @@ def edited_fields(listing: TicketedListing) -> dict[str, Any]:
 
 
 class StockStore(Protocol):
-    def live_stock(self, event_ids: Iterable[str]) -> dict[str, dict[StockKey, int]]: ...
+    def live_stock(self, listings: Iterable[TicketedListing]) -> dict[str, dict[StockKey, int]]: ...
 
     def resize(self, event_id: str, shard_count: int, new_caps: Mapping[StockKey, int]) -> None: ...
 
@@ -99,10 +99,11 @@ class ListingEditor(Generic[L]):
         self.clock = clock
 
     def live(self, listings: list[L]) -> list[L]:
-        """The listings with their live stock (one query per 30 listings)."""
+        """The listings with their live stock (aggregation queries: exact as of the read, without
+        reading every stock shard)."""
         if not listings:
             return []
-        stock = self.inventory.live_stock([e.id for e in listings])
+        stock = self.inventory.live_stock(listings)
         return [with_live_stock(e, stock.get(e.id, {})) for e in listings]
 
     def check_venue(self, listing: L) -> None:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from shared.adapters.inventory_store import shard_id
 from shared.bootstrap import services
-from shared.domain.inventory import SoldOutError, initial_shards, ticket_type_key
+from shared.domain.inventory import FIRST_SHARD, SoldOutError, initial_shards, ticket_type_key
 from shared.domain.models import Event, TicketTier, TicketType
 from shared.errors import DomainError
 
@@ -31,7 +31,7 @@ def _stocked_event() -> Event:
     shards = initial_shards(event)
     inventory.write_initial(batch, event.id, shards)
     batch.commit()
-    event.inventoryShards = len(shards)
+    event.inventoryShards = FIRST_SHARD + len(shards)
     return event
 
 
@@ -46,7 +46,8 @@ def test_control_without_a_transaction_oversells():
     start = threading.Barrier(BUYERS)
 
     def naive_buy(i: int) -> bool:
-        ref = client.collection("inventory").document(shard_id(event.id, i % event.inventoryShards))
+        index = FIRST_SHARD + i % (event.inventoryShards - FIRST_SHARD)
+        ref = client.collection("inventory").document(shard_id(event.id, index))
         start.wait()
         data = ref.get().to_dict() or {}
         taken = dict(data.get("taken") or {})

@@ -1,8 +1,9 @@
 import pytest
 
 from shared.domain.inventory import (
+    FIRST_SHARD,
     MAX_SHARDS,
-    MIN_SHARDS,
+    UNITS_PER_SHARD,
     InventoryConflictError,
     Shard,
     SoldOutError,
@@ -39,10 +40,13 @@ def test_split_spreads_the_remainder_over_the_first_shards():
     assert sum(split(1001, 16)) == 1001
 
 
-def test_shard_count_grows_with_capacity_within_bounds():
-    assert shard_count(_event(10, (10,))) == MIN_SHARDS
-    assert shard_count(_event(1000, (1000,))) == MAX_SHARDS
-    assert shard_count(_event(100, (100,))) == 10
+def test_shard_count_grows_with_capacity_so_no_shard_sells_more_than_ten_units():
+    assert shard_count(_event(10, (10,))) == 1
+    assert shard_count(_event(1000, (1000,))) == 100
+    assert shard_count(_event(20_000, (20_000,))) == 2_000
+    assert shard_count(_event(10**7, (10**7,))) == MAX_SHARDS
+    for shard in initial_shards(_event(1000, (1000,))):
+        assert shard.capacity[ticket_type_key("ga")] <= UNITS_PER_SHARD
 
 
 def test_initial_shards_hold_every_items_capacity():
@@ -52,8 +56,9 @@ def test_initial_shards_hold_every_items_capacity():
 
 def test_a_take_served_by_the_first_shard_touches_only_it():
     shards = initial_shards(_event())
-    allocation = plan_take({ticket_type_key("ga"): 2, tier_key("t0"): 2}, shards, first=1)
-    assert allocation == {1: {ticket_type_key("ga"): 2, tier_key("t0"): 2}}
+    first = FIRST_SHARD + 1
+    allocation = plan_take({ticket_type_key("ga"): 2, tier_key("t0"): 2}, shards, first=first)
+    assert allocation == {first: {ticket_type_key("ga"): 2, tier_key("t0"): 2}}
 
 
 def test_a_take_larger_than_any_shard_spreads_over_several():
