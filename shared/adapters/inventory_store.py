@@ -156,7 +156,11 @@ class FirestoreInventory:
             )
             try:
                 batch.commit()
-            except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
+            except (
+                google_exceptions.FailedPrecondition,
+                google_exceptions.Aborted,
+                google_exceptions.AlreadyExists,  # another buyer migrated it first: read it again
+            ):
                 return None
             record_writes(len(batch))
             return stored.model_copy(update=layout)
