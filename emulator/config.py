@@ -148,6 +148,8 @@ def local_environment() -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": AWS_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": AWS_SECRET_ACCESS_KEY,
         "WEBFLOW_API_BASE": f"{SAAS_URL}/webflow",
+        # Page views fold live stock on every read locally: tests assert the count right after a sale.
+        "STOCK_SUMMARY_SECONDS": "0",
         # The stand-in only checks that a bearer token is sent; this one is not a secret.
         "WEBFLOW_API_TOKEN": "local-webflow-token",
         "SEATSIO_API_BASE": f"{SAAS_URL}/seatsio",

@@ -87,7 +87,10 @@ class Services:
 
     @cached_property
     def store(self) -> FirestoreStore:
-        return FirestoreStore(firestore_client(self.settings.gcp_project))
+        return FirestoreStore(
+            firestore_client(self.settings.gcp_project),
+            stock_summary_seconds=self.settings.stock_summary_seconds,
+        )
 
     @cached_property
     def authenticator(self) -> FirebaseAuthenticator:

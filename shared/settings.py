@@ -165,6 +165,17 @@ class Settings(BaseSettings):
         description="Ed25519 private key (base64 raw 32 bytes) that signs ticket QR codes."
     )
 
+    # --- Stock ---------------------------------------------------------------------------------
+    stock_summary_seconds: int = Field(
+        10,
+        ge=0,
+        le=300,
+        description="How old the remaining stock shown on event pages, feeds and Backstage lists "
+        "may be: each listing's shards are folded into a summary at most once per this many "
+        "seconds (0: folded on every read, exact, K document reads per view). The checkout is "
+        "always exact.",
+    )
+
     # --- GraphQL and HTTP -------------------------------------------------------------------
     forwarded_for_trusted_hops: int = Field(
         1,

@@ -51,7 +51,9 @@ locals {
     GRAPHQL_MAX_COST      = tostring(var.graphql.max_cost)
     # Rate limits key on the X-Forwarded-For entry our own infrastructure appended.
     FORWARDED_FOR_TRUSTED_HOPS = tostring(var.graphql.forwarded_for_trusted_hops)
-    LOG_LEVEL                  = var.log_level
+    # Live stock on pages is folded from the shards at most once per 10 s per event (README "Stock").
+    STOCK_SUMMARY_SECONDS = "10"
+    LOG_LEVEL             = var.log_level
 
     # Notify-me e-mails link buyers to the event in the purchase portal; verification and
     # invitation e-mails link to Backstage's account pages.

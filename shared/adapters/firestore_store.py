@@ -2,7 +2,8 @@
 
 Collection layout (document id = the entity's `_id`; fields = the model's camelCase names):
     organizations, users, userProfiles, roles, venues, artists, events, seasons, fees, orders
-    inventory/{eventId}~{shard}   sharded stock counters of an event or a season (shared.domain.inventory)
+    inventory/{hash}~{eventId}~{n}  small stock shards of an event or a season (shared.domain.inventory;
+                                    legacy shards `{eventId}~{nn}`), stockSummaries/{eventId} their fold
 Composite indexes for the queries below live in firestore.indexes.json (emulator, tests and
 Terraform read the same file).
 
@@ -134,7 +135,7 @@ class FirestoreRepository(Generic[T]):
 class FirestoreStore:
     """Every repository, sharing one client."""
 
-    def __init__(self, client: firestore.Client) -> None:
+    def __init__(self, client: firestore.Client, *, stock_summary_seconds: int = 0) -> None:
         self.client = client
         self.organizations = FirestoreRepository(client, "organizations", Organization)
         self.users = FirestoreRepository(client, "users", User)
@@ -146,5 +147,5 @@ class FirestoreStore:
         self.seasons = FirestoreRepository(client, "seasons", Season)
         self.fees = FirestoreRepository(client, "fees", Fee)
         self.orders = FirestoreRepository(client, "orders", Order)
-        self.inventory = FirestoreInventory(client)
+        self.inventory = FirestoreInventory(client, summary_seconds=stock_summary_seconds)
         self.checkout = FirestoreCheckoutStore(client, self.inventory)

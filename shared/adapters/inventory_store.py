@@ -24,6 +24,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as google_exceptions
@@ -42,6 +43,7 @@ from shared.domain.inventory import (
     apply_take,
     held_keys,
     open_keys,
+    plan_growth,
     plan_migration,
     plan_resize,
     plan_take,
@@ -51,8 +53,11 @@ from shared.domain.models import TicketedListing
 from shared.errors import DomainError, ErrorCode
 
 COLLECTION = "inventory"
+CHOICES = 2  # random picks a sale looks from (README "Stock": the tail model)
 BATCH_WRITES = 450  # shard writes per batch (Firestore's limit is 500 per commit)
 IN_QUERY_LIMIT = 30  # Firestore's limit of values in one `in` filter
+SUMMARIES = "stockSummaries"  # {listingId}: {remaining: {item: n}, foldedAt} for page views
+FOLDS = "stockFolds"  # {listingId}~{window}: who folds a listing's summary in that window
 R = TypeVar("R")
 L = TypeVar("L", bound=TicketedListing)
 Versioned = tuple[Shard, Any]  # a shard and the update time it was read at
@@ -70,18 +75,22 @@ def shard_id(event_id: str, index: int) -> str:
 
 
 def shard_fields(shard: Shard) -> dict[str, Any]:
-    """What a sale, release or resize rewrites: the counts and the two indexed lists they imply."""
+    """What a sale, release or resize rewrites: the counts, the two indexed lists they imply, and
+    a new random `pick`. Moving the shard in pick order on every write keeps sales spread: a
+    fixed pick would send a shard the buyers of the gap before it for good, and when a shard
+    closes, its gap would fall to its neighbour — a few shards would drain early and carry the
+    sale's tail alone."""
     return {
         "capacity": shard.capacity,
         "taken": shard.taken,
         "open": open_keys(shard),
         "held": held_keys(shard),
+        "pick": random.random(),  # noqa: S311 - load spreading, not security
     }
 
 
 def _to_doc(event_id: str, shard: Shard) -> dict[str, Any]:
-    pick = random.random()  # noqa: S311 - load spreading, not security
-    return {"eventId": event_id, "index": shard.index, **shard_fields(shard), "pick": pick}
+    return {"eventId": event_id, "index": shard.index, **shard_fields(shard)}
 
 
 def _from_doc(data: Mapping[str, Any]) -> Shard:
@@ -96,10 +105,23 @@ def _rarity(key: StockKey) -> int:
 
 
 class FirestoreInventory:
-    def __init__(self, client: firestore.Client, max_attempts: int = 40) -> None:
+    def __init__(
+        self,
+        client: firestore.Client,
+        max_attempts: int = 40,
+        *,
+        summary_seconds: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
         self.collection = client.collection(COLLECTION)
         self.max_attempts = max_attempts
+        # Live stock for page views: 0 = fold every listing's shards on every read (exact);
+        # N = read `stockSummaries/{id}`, folded again at most once per N seconds.
+        self.summary_seconds = summary_seconds
+        self.summaries = client.collection(SUMMARIES)
+        self.folds = client.collection(FOLDS)
+        self.clock = clock
 
     def ref(self, event_id: str, index: int) -> firestore.DocumentReference:
         return self.collection.document(shard_id(event_id, index))
@@ -139,18 +161,20 @@ class FirestoreInventory:
             stored = type(listing).model_validate(snapshot.to_dict())
             if stored.inventoryLayout >= CURRENT_LAYOUT:
                 return stored
-            versioned = self._read_versioned(stored.id, range(stored.inventoryShards))
-            old, new = plan_migration(stored, [s for s, _ in versioned])
+            every = self.all_shards(stored.id)  # legacy ones, and any a capacity edit added since
+            versioned = [(s, t) for s, t in every if s.index < FIRST_SHARD]
+            first_index = max([FIRST_SHARD - 1, *(s.index for s, _ in every)]) + 1
+            old, new = plan_migration(stored, [s for s, _ in versioned], first_index)
             versions = {s.index: t for s, t in versioned}
             batch = self.client.batch()
             for shard in old:
                 batch.update(
                     self.ref(stored.id, shard.index),
-                    {**shard_fields(shard), "pick": random.random()},  # noqa: S311 - spreading
+                    shard_fields(shard),
                     option=self.client.write_option(last_update_time=versions[shard.index]),
                 )
             self.write_initial(batch, stored.id, new)
-            layout = {"inventoryLayout": CURRENT_LAYOUT, "inventoryShards": FIRST_SHARD + len(new)}
+            layout = {"inventoryLayout": CURRENT_LAYOUT, "inventoryShards": first_index + len(new)}
             batch.update(
                 listing_ref, layout, option=self.client.write_option(last_update_time=snapshot.update_time)
             )
@@ -206,10 +230,55 @@ class FirestoreInventory:
         return [(_from_doc(s.to_dict() or {}), s.update_time) for s in snapshots]
 
     def live_stock(self, listings: Iterable[TicketedListing]) -> dict[str, dict[StockKey, int]]:
-        """Remaining units per item of each listing, folded from its shards (one query per 30
-        listings, K document reads each). Page views read them through StockSummaries, which
-        folds at most once per freshness window per listing."""
-        wanted = list(dict.fromkeys(listing.id for listing in listings))
+        """Remaining units per item of each listing, for page views (`event`, `eventTickets`,
+        feeds, Backstage lists); the checkout never reads them. With `summary_seconds` = 0 they
+        are folded from every shard on each read (exact). Otherwise from `stockSummaries/{id}`
+        (one read per listing), at most `summary_seconds` old: the first reader of a new window
+        claims it (creating `stockFolds/{id}~{window}`; the others keep the previous summary),
+        folds the shards and writes the summary — one write per listing and window, whatever the
+        number of orders or page views."""
+        unique = list({listing.id: listing for listing in listings}.values())
+        if self.summary_seconds <= 0 or not unique:
+            return self.fold([listing.id for listing in unique])
+        refs = [self.summaries.document(listing.id) for listing in unique]
+        stored = {s.id: s.to_dict() or {} for s in self.client.get_all(refs) if s.exists}
+        record_reads(len(refs))
+        now = self.clock()
+        window = int(now // self.summary_seconds)
+        stock: dict[str, dict[StockKey, int]] = {}
+        to_fold = []
+        for listing in unique:
+            summary = stored.get(listing.id)
+            if (
+                summary is not None
+                and int(float(summary.get("foldedAt", 0)) // self.summary_seconds) >= window
+            ):
+                stock[listing.id] = dict(summary.get("remaining") or {})
+            elif self._claim_fold(listing.id, window, now) or summary is None:
+                to_fold.append(listing.id)
+            else:  # someone else folds this window: the previous summary is at most a window older
+                stock[listing.id] = dict(summary.get("remaining") or {})
+        folded = self.fold(to_fold) if to_fold else {}
+        for listing_id, remaining_units in folded.items():
+            self.summaries.document(listing_id).set({"remaining": remaining_units, "foldedAt": now})
+            record_writes(1)
+        return stock | folded
+
+    def _claim_fold(self, listing_id: str, window: int, now: float) -> bool:
+        """True for the one reader that folds `listing_id` in `window` (expired by a TTL policy)."""
+        try:
+            self.folds.document(f"{listing_id}~{window}").create(
+                {"listingId": listing_id, "expireAt": datetime.fromtimestamp(now + 3600, UTC)}
+            )
+        except google_exceptions.AlreadyExists:
+            return False
+        record_writes(1)
+        return True
+
+    def fold(self, listing_ids: Iterable[str]) -> dict[str, dict[StockKey, int]]:
+        """Remaining units per item of each listing, folded from every shard (one query per 30
+        listings, K document reads each): exact as of the read."""
+        wanted = list(dict.fromkeys(listing_ids))
         by_event: dict[str, list[Shard]] = {e: [] for e in wanted}
         for start in range(0, len(wanted), IN_QUERY_LIMIT):
             chunk = wanted[start : start + IN_QUERY_LIMIT]
@@ -270,7 +339,7 @@ class FirestoreInventory:
         exact number left) only from one consistent query over every open shard of an item."""
         found: dict[int, Versioned] = {}
         short: dict[StockKey, int] = {}
-        start = random.random()  # noqa: S311 - load spreading, not security
+        choices = CHOICES
 
         def available(key: StockKey) -> int:
             return sum(max(0, shard.remaining(key)) for shard, _ in found.values())
@@ -279,7 +348,14 @@ class FirestoreInventory:
             want = wants[key]
             if available(key) >= want:
                 continue
-            found.update((s.index, (s, t)) for s, t in self._shards_with(event_id, "open", key, want, start))
+            # The first item looks from two random picks and the sale takes from the fuller
+            # shard ("two choices"): shards drain evenly and stay open for the tail.
+            for _ in range(choices):
+                start = random.random()  # noqa: S311 - load spreading, not security
+                found.update(
+                    (s.index, (s, t)) for s, t in self._shards_with(event_id, "open", key, want, start)
+                )
+            choices = 1
             if available(key) >= want:
                 continue
             # From the first pick: fewer than `want` shards back means these are all of them.
@@ -290,7 +366,8 @@ class FirestoreInventory:
                 short[key] = left  # exact; the other items are still checked, to name the right one
         if short:
             raise SoldOutError.of(short)
-        return list(found.values())
+        fullest_first = sorted(found.values(), key=lambda v: -sum(max(0, v[0].remaining(k)) for k in wants))
+        return fullest_first
 
     def take(
         self,
@@ -376,14 +453,16 @@ class FirestoreInventory:
             self._retrying(attempt)
 
     def resize(self, event_id: str, shard_count: int, new_caps: Mapping[StockKey, int]) -> None:
-        """Change item capacities over every shard (updateEvent; K reads). Each batch of shards
-        is a compare-and-set; a listing with more than BATCH_WRITES shards is resized in several
-        batches, each re-planned from a fresh read if a sale lands meanwhile."""
+        """Change item capacities (updateEvent; K reads): growth goes into new small shards,
+        shrinking comes out of the shards with the most left (never below what is sold). Each
+        batch of shards is a compare-and-set; a listing with more than BATCH_WRITES shards is
+        resized in several batches, each re-planned from a fresh read if a sale lands meanwhile."""
 
         def attempt() -> bool | None:
             versioned = self.all_shards(event_id)
             before = {s.index: (dict(s.capacity), dict(s.taken)) for s, _ in versioned}
-            plan_resize([s for s, _ in versioned], new_caps)
+            keep, new = plan_growth([s for s, _ in versioned], new_caps)
+            plan_resize([s for s, _ in versioned], keep)
             changed = [(s, t) for s, t in versioned if before[s.index] != (s.capacity, s.taken)]
             for start in range(0, len(changed), BATCH_WRITES):
                 batch = self.client.batch()
@@ -398,6 +477,7 @@ class FirestoreInventory:
                 except (google_exceptions.FailedPrecondition, google_exceptions.Aborted):
                     return None
                 record_writes(len(batch))
+            self.create_shards(event_id, new)  # only after every shrink held
             return True
 
         self._retrying(attempt)

@@ -146,10 +146,13 @@ def held_keys(shard: Shard) -> list[StockKey]:
     return sorted(k for k, units in shard.taken.items() if units > 0)
 
 
-def plan_migration(event: TicketedListing, legacy: list[Shard]) -> tuple[list[Shard], list[Shard]]:
+def plan_migration(
+    event: TicketedListing, legacy: list[Shard], first_index: int = FIRST_SHARD
+) -> tuple[list[Shard], list[Shard]]:
     """A legacy listing's shards in the current layout: each old shard keeps exactly what it sold
     (capacity = taken, so it is closed until a release gives a unit back), and every unsold unit
-    moves into new small shards. Returns (the old shards changed, the new shards)."""
+    moves into new small shards numbered from `first_index`. Returns (the old shards changed,
+    the new shards)."""
     unsold: dict[StockKey, int] = {}
     for shard in legacy:
         for key in shard.capacity.keys() | shard.taken.keys():
@@ -158,7 +161,29 @@ def plan_migration(event: TicketedListing, legacy: list[Shard]) -> tuple[list[Sh
         shard.taken = dict(shard.capacity)
     sale = sum(units for key, units in unsold.items() if key[0] in "tu")
     count = max(1, min(MIGRATION_MAX_NEW_SHARDS, math.ceil(sale / UNITS_PER_SHARD)))
-    return legacy, distribute(unsold, count, item_groups(event), FIRST_SHARD)
+    return legacy, distribute(unsold, count, item_groups(event), first_index)
+
+
+def plan_growth(
+    shards: list[Shard], new_caps: Mapping[StockKey, int]
+) -> tuple[dict[StockKey, int], list[Shard]]:
+    """A capacity change split in two (updateEvent): what the existing shards keep (every item
+    that grows keeps its current total there; shrinking and removed items as asked, for
+    plan_resize), and new small shards holding only the growth — so raising a capacity never
+    makes existing shards bigger (and hotter). New shards are numbered after the highest."""
+    totals: dict[StockKey, int] = {}
+    for shard in shards:
+        for key, units in shard.capacity.items():
+            totals[key] = totals.get(key, 0) + units
+    growth = {k: cap - totals.get(k, 0) for k, cap in new_caps.items() if cap > totals.get(k, 0)}
+    keep = {k: (totals.get(k, 0) if k in growth else cap) for k, cap in new_caps.items()}
+    if not growth:
+        return keep, []
+    sale = sum(units for key, units in growth.items() if key[0] in "tu")
+    count = max(1, min(MAX_SHARDS, math.ceil(sale / UNITS_PER_SHARD)))
+    first_index = max([FIRST_SHARD - 1, *(s.index for s in shards)]) + 1
+    # One group: every item starts at the same new shard, so a ticket's type and tier line up.
+    return keep, distribute(growth, count, dict.fromkeys(growth, ""), first_index)
 
 
 def remaining(shards: Iterable[Shard]) -> dict[StockKey, int]:

@@ -22,6 +22,7 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
 from shared.adapters.inventory_store import FirestoreInventory, Versioned, shard_fields, shard_id
+from shared.adapters.io_stats import counting_io
 from shared.bootstrap import services
 from shared.domain.inventory import (
     FIRST_SHARD,
@@ -389,3 +390,30 @@ def test_shards_are_small_and_spread_over_the_key_space() -> None:
     assert max(s.capacity.get(ticket_type_key(event.ticketTypes[0].id), 0) for s in shards) <= 10
     prefixes = {shard_id(event.id, s.index)[:2] for s in shards}
     assert len(prefixes) > 50  # ids start with a hash, not with the event id and a counter
+
+
+# --- live stock for page views -------------------------------------------------------------------
+
+
+def test_page_views_read_a_summary_folded_at_most_once_per_window_whatever_the_orders_or_views() -> None:
+    event = _event(capacity=30, tiers=(30,))
+    now = [1_000_000.0]
+    pages = FirestoreInventory(services().store.inventory.client, summary_seconds=10, clock=lambda: now[0])
+    key = ticket_type_key(event.ticketTypes[0].id)
+    sell = _checkout_buyer(event)
+    with counting_io() as first_view:
+        assert pages.live_stock([event])[event.id][key] == 30
+    assert first_view.writes_by_path[f"stockSummaries/{event.id}"] == 1  # folded and written once
+
+    with counting_io() as views:
+        for i in range(5):
+            sell(i)  # the checkout never reads or writes the summary
+            now[0] += 1
+            assert pages.live_stock([event])[event.id][key] == 30  # up to 10 s old, never more
+    assert views.writes_by_path[f"stockSummaries/{event.id}"] == 0
+
+    now[0] += 5  # a new window: the first view folds the shards again
+    with counting_io() as next_window:
+        assert pages.live_stock([event, event])[event.id][key] == 25
+        assert pages.live_stock([event])[event.id][key] == 25
+    assert next_window.writes_by_path[f"stockSummaries/{event.id}"] == 1

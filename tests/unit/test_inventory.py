@@ -116,3 +116,14 @@ def test_shards_never_hand_out_units_they_do_not_have():
     shard = Shard(0, {"t:x": 1}, {"t:x": 1})
     with pytest.raises(SoldOutError):
         plan_take({"t:x": 1}, [shard], first=0)
+
+
+def test_a_capacity_raise_goes_into_new_small_shards_and_a_cut_into_the_existing_ones():
+    from shared.domain.inventory import plan_growth
+
+    shards = initial_shards(_event(100, (60, 40)))  # 10 shards of 10
+    keep, new = plan_growth(shards, {ticket_type_key("ga"): 150, tier_key("t0"): 110, tier_key("t1"): 30})
+    assert keep == {ticket_type_key("ga"): 100, tier_key("t0"): 60, tier_key("t1"): 30}
+    assert len(new) == 5 and min(s.index for s in new) == max(s.index for s in shards) + 1
+    assert remaining(new) == {ticket_type_key("ga"): 50, tier_key("t0"): 50}
+    assert all(s.capacity[ticket_type_key("ga")] == s.capacity[tier_key("t0")] == 10 for s in new)
