@@ -282,7 +282,7 @@ class EventService:
         season = self.store.seasons.get(season_id)
         if season is None or not season.active:
             raise not_found("Season")
-        return with_live_stock(season, self.store.inventory.live_stock([season.id]).get(season.id, {}))
+        return with_live_stock(season, self.store.inventory.live_stock([season]).get(season.id, {}))
 
     def event_tickets(
         self, event_id: str | None, season_id: str | None, promo_code: str | None
