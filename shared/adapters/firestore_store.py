@@ -41,6 +41,19 @@ from shared.domain.ports import OrderBy, T, Where
 from shared.errors import DomainError, ErrorCode
 
 
+def readable_document_id(item_id: str) -> bool:
+    """Whether Firestore accepts `item_id` as a document id (not empty, no "/", not "." or "..",
+    not __x__, at most 1,500 bytes); any other id names no document, so reading it is "not found"
+    rather than an error (the GraphQL edge refuses such ids first; this covers every other caller)."""
+    return (
+        bool(item_id)
+        and "/" not in item_id
+        and item_id not in (".", "..")
+        and not (item_id.startswith("__") and item_id.endswith("__") and len(item_id) >= 4)
+        and len(item_id.encode("utf-8", "replace")) <= 1500
+    )
+
+
 @lru_cache(maxsize=1)
 def firestore_client(project: str) -> firestore.Client:
     """One client per process: it holds the gRPC channel (FIRESTORE_EMULATOR_HOST honoured).
@@ -66,14 +79,14 @@ class FirestoreRepository(Generic[T]):
             raise DomainError(ErrorCode.INTERNAL, "Stored data is invalid.") from error
 
     def get(self, item_id: str) -> T | None:
-        if not item_id or "/" in item_id:
+        if not readable_document_id(item_id):
             return None
         snapshot = self.collection.document(item_id).get()
         record_reads(1)
         return self._load(snapshot.to_dict()) if snapshot.exists else None
 
     def get_many(self, item_ids: Iterable[str]) -> dict[str, T]:
-        wanted = list(dict.fromkeys(i for i in item_ids if i and "/" not in i))
+        wanted = list(dict.fromkeys(i for i in item_ids if readable_document_id(i)))
         if not wanted:
             return {}
         refs = [self.collection.document(i) for i in wanted]

@@ -43,6 +43,7 @@ from types import MappingProxyType
 from typing import Any
 
 from shared.domain.models import SALES_TAX_FEE_NAME, EventPromotion, EventUpgrade, Fee, TicketedListing
+from shared.domain.validation import MAX_ORDER_TOTAL_CENTS
 from shared.errors import DomainError, ErrorCode
 
 HALF = Fraction(1, 2)
@@ -413,6 +414,12 @@ def calculate(
         **_apportion([*platform, *stripe_group], sellout_fees + round_half_up(gross_up)),
     }
     applied = {c.fee.id for c in [*organization_group, *platform, *stripe_group]}
+    total = pre_stripe + round_half_up(gross_up)
+    if total > MAX_ORDER_TOTAL_CENTS:
+        # Also guards prices stored before prices were bounded: a total past the GraphQL Int
+        # range could be neither returned nor read back.
+        limit = f"${MAX_ORDER_TOTAL_CENTS // 100:,}"
+        raise DomainError(ErrorCode.LIMIT_EXCEEDED, f"An order can total at most {limit}; buy fewer at once.")
     return FeeQuote(
         sub_total=subtotal,
         promoter_fees=round_half_up(promoter_exact),
@@ -420,7 +427,7 @@ def calculate(
         sales_tax=round_half_up(tax_exact),
         sellout_fees=sellout_fees,
         stripe_fees=round_half_up(gross_up),
-        total=pre_stripe + round_half_up(gross_up),
+        total=total,
         total_fees=round_half_up(promoter_exact + gross_up + sellout_fees + tax_exact),
         total_without_tax_fees=round_half_up(promoter_exact + gross_up + sellout_fees),
         guest_fee_for_promoter=round_half_up(_sum(c for c in promoter if c.guest)),

@@ -2,10 +2,11 @@
 (https://github.com/jaydenseric/graphql-multipart-request-spec; SPEC 2.1, used by `uploadFiles`):
 form fields `operations` (the JSON operation), `map` (file field -> variable paths) and the files.
 
-The body limit is the largest legitimate request, `upload_max_files` files of
-`upload_max_bytes` plus room for the form fields. A Content-Length above it is refused before
-any byte is read; a body without one (chunked) is read up to the same limit and refused if it
-reaches it.
+The body limit of a multipart request is the largest legitimate upload, `upload_max_files`
+files of `upload_max_bytes` plus room for the form fields; any other body (JSON) is at most
+MAX_JSON_BODY_BYTES, far above the clients' largest operation. A Content-Length above the limit
+is refused (413) before any byte is read; a body without one (chunked) is read up to the same
+limit and refused if it reaches it.
 
 Multipart bodies are "simple" requests that browsers send cross-site without a CORS preflight,
 which is harmless here: the caller is the `Authorization: Bearer` token, which a cross-site form
@@ -28,6 +29,7 @@ from shared.settings import Settings
 
 # `operations` and `map` plus the multipart boundaries and part headers of every file.
 FORM_OVERHEAD_BYTES = 1024 * 1024
+MAX_JSON_BODY_BYTES = 1024 * 1024
 
 
 class BodyRefusedError(Exception):
@@ -38,7 +40,9 @@ class BodyRefusedError(Exception):
         self.response = response
 
 
-def body_limit(settings: Settings) -> int:
+def body_limit(settings: Settings, request: flask.Request | None = None) -> int:
+    if request is not None and request.mimetype != "multipart/form-data":
+        return MAX_JSON_BODY_BYTES
     return settings.upload_max_files * settings.upload_max_bytes + FORM_OVERHEAD_BYTES
 
 
@@ -49,7 +53,7 @@ def _refuse(message: str, status: int, code: str) -> BodyRefusedError:
 
 
 def too_large(limit: int) -> BodyRefusedError:
-    message = f"The request is too large (at most {limit // (1024 * 1024)} MB)."
+    message = f"The request is too large (at most {max(1, limit // (1024 * 1024))} MB)."
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]})
     # A streamed response, because functions_framework otherwise reads the whole request body
     # after the handler returns (its `read_request` hook), which is what this refusal avoids
@@ -59,7 +63,7 @@ def too_large(limit: int) -> BodyRefusedError:
 
 def read_operation(request: flask.Request, settings: Settings) -> Any:
     """The operation the body carries (files in place of their variables), or BodyRefusedError."""
-    limit = body_limit(settings)
+    limit = body_limit(settings, request)
     if request.content_length is not None and request.content_length > limit:
         raise too_large(limit)
     request.max_content_length = limit  # werkzeug stops reading a chunked body at the limit

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import flask
 from ariadne import graphql
+from graphql import DocumentNode
 
 from shared.bootstrap import services
 from shared.entrypoint import json_response
 from shared.graphql_api.context import RequestContext
+from shared.graphql_api.documents import parse_bounded, validate_cached
 from shared.graphql_api.errors import GraphQLErrorLog, format_error
-from shared.graphql_api.limits import validation_rules
+from shared.graphql_api.input_rules import RequestBudgetExceededError, edge_middleware
+from shared.graphql_api.limits import REQUEST_TIME_BUDGET_SECONDS, limit_errors
 from shared.graphql_api.multipart import BodyRefusedError, read_operation
 from shared.graphql_api.schema import executable_schema
 from shared.settings import get_settings
@@ -59,19 +63,50 @@ def _execute(request: flask.Request) -> flask.Response:
     if not isinstance(data, dict):
         # One operation per request: JSON-array batches would multiply work past the cost limit.
         return json_response({"errors": [{"message": "Send one GraphQL operation as a JSON object."}]}, 400)
-    variables = data.get("variables") if isinstance(data.get("variables"), dict) else None
+    deadline = time.monotonic() + REQUEST_TIME_BUDGET_SECONDS
     success, result = asyncio.run(
         graphql(
             executable_schema(),
             data,
             context_value=RequestContext(request, services()),
+            query_parser=_parse_within_limits,
+            query_validator=validate_cached,
             introspection=settings.graphql_introspection,
             debug=False,
             logger=GraphQLErrorLog("sellout.graphql"),
             error_formatter=format_error,
-            validation_rules=validation_rules(
-                settings.graphql_max_depth, settings.graphql_max_cost, variables
-            ),
+            middleware=[edge_middleware(deadline)],
         )
     )
-    return json_response(result, 200 if success else 400)
+    return json_response(_one_budget_error(result), 200 if success else 400)
+
+
+def _parse_within_limits(_: Any, data: dict[str, Any]) -> DocumentNode:
+    """The request's document, refused before graphql-core's own validation when it is too deep
+    or costs too much: that validation's overlapping-fields rule is quadratic in the number of
+    same-named fields, so a document past the limits must not pay for it."""
+    settings = get_settings()
+    document = parse_bounded(data["query"])
+    variables = data.get("variables") if isinstance(data.get("variables"), dict) else None
+    errors = limit_errors(
+        executable_schema(), document, settings.graphql_max_depth, settings.graphql_max_cost, variables
+    )
+    if errors:
+        raise errors[0]
+    return document
+
+
+def _one_budget_error(result: dict[str, Any]) -> dict[str, Any]:
+    """Once the time budget is spent every later field fails the same way: say it once."""
+    errors = result.get("errors")
+    if not errors:
+        return result
+    kept: list[Any] = []
+    budget_reported = False
+    for error in errors:
+        if error.get("message") == RequestBudgetExceededError.MESSAGE:
+            if budget_reported:
+                continue
+            budget_reported = True
+        kept.append(error)
+    return {**result, "errors": kept}

@@ -305,6 +305,8 @@ class AccountService:
         caller = require_user(principal)
         profile = self._profile_of(caller.user)
         fields = {k: v for k, v in without_nones(data).items() if k in ("imageUrl", "address")}
+        if not fields:  # nothing given (nulls count as absent, SPEC 2.8): nothing to write
+            return profile
         if "address" in fields:
             timezone = profile.address.timezone if profile.address else ""
             fields["address"] = {**fields["address"], "timezone": timezone}

@@ -12,7 +12,13 @@ import functions_framework
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from shared.graphql_api.multipart import FORM_OVERHEAD_BYTES, BodyRefusedError, body_limit, read_operation
+from shared.graphql_api.multipart import (
+    FORM_OVERHEAD_BYTES,
+    MAX_JSON_BODY_BYTES,
+    BodyRefusedError,
+    body_limit,
+    read_operation,
+)
 from shared.settings import Settings, get_settings
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -149,3 +155,31 @@ def test_the_graphql_function_answers_413_to_a_chunked_body_over_the_limit() -> 
     environ = _raw_environ(b"x" * (body_limit(get_settings()) + 10), "application/json", content_length=None)
     status, _ = _call(_graphql_function(), environ)
     assert status.startswith("413")
+
+
+def test_a_json_body_announced_over_one_megabyte_is_refused_unread_though_uploads_may_be_larger() -> None:
+    app = flask.Flask(__name__)
+    big_uploads = settings(max_files=5, max_bytes=5 * 1024 * 1024)
+    environ = _raw_environ(b"{}", "application/json", content_length=MAX_JSON_BODY_BYTES + 1)
+    environ["wsgi.input"] = _UnreadableBody()
+    with app.request_context(environ), pytest.raises(BodyRefusedError) as refused:
+        read_operation(flask.request, big_uploads)
+    assert refused.value.response.status_code == 413
+
+
+def test_a_json_body_just_under_one_megabyte_is_read() -> None:
+    app = flask.Flask(__name__)
+    padding = "x" * (MAX_JSON_BODY_BYTES - 100)
+    body = json.dumps({"query": "{ user { _id } }", "variables": {"p": padding}}).encode()
+    assert len(body) <= MAX_JSON_BODY_BYTES
+    with app.request_context(_raw_environ(body, "application/json", content_length=len(body))):
+        assert read_operation(flask.request, settings())["variables"]["p"] == padding
+
+
+def test_a_chunked_json_body_is_cut_off_at_one_megabyte() -> None:
+    app = flask.Flask(__name__)
+    environ = _raw_environ(b"x" * (3 * MAX_JSON_BODY_BYTES), "application/json", content_length=None)
+    with app.request_context(environ), pytest.raises(BodyRefusedError) as refused:
+        read_operation(flask.request, settings(max_files=5, max_bytes=5 * 1024 * 1024))
+    assert refused.value.response.status_code == 413
+    assert environ["wsgi.input"].tell() <= MAX_JSON_BODY_BYTES + 64 * 1024

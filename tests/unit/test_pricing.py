@@ -502,3 +502,16 @@ def test_a_discount_never_raises_the_total(cart, fee_list, promotion):
     assert full is not None and discounted is not None
     assert discounted.total <= full.total
     assert discounted.sub_total <= full.sub_total
+
+
+def test_an_order_total_past_the_bound_is_refused_so_it_always_fits_a_graphql_int():
+    from shared.domain.validation import MAX_ORDER_TOTAL_CENTS
+
+    at_bound = quote_of(tickets(MAX_ORDER_TOTAL_CENTS // 2, MAX_ORDER_TOTAL_CENTS // 2), [])
+    assert at_bound.total == MAX_ORDER_TOTAL_CENTS
+    # Two tickets of a tier stored at the Int maximum (before prices were bounded).
+    with pytest.raises(DomainError) as refused:
+        calculate(tickets(2**31 - 1, 2**31 - 1), [], stripe(), None)
+    assert refused.value.code == "LIMIT_EXCEEDED"
+    with pytest.raises(DomainError):
+        calculate(tickets(MAX_ORDER_TOTAL_CENTS // 2, MAX_ORDER_TOTAL_CENTS // 2), [], stripe(), None)
