@@ -268,16 +268,24 @@ class AccountService:
             return True
         return bool(customer_orgs_of_staff(principal, profile.orgIds))
 
-    def visible_metrics(self, principal: Principal | None, profile: UserProfile) -> list[Metrics]:
-        """SPEC 3.12 metrics of a profile: the buyer sees every org's, staff only their orgs'
-        (a profile can be reached through several paths; this is the one place that scopes it)."""
+    def visible_org_ids(self, principal: Principal | None, profile: UserProfile) -> list[str] | None:
+        """The orgs whose part of a customer's profile the caller may see; None = the whole
+        profile (the buyer themself, a super user). Staff see the orgs the customer bought from
+        where they are BOX_OFFICE+. A profile is reached through several paths (userProfiles, an
+        order's or a user's userProfile); its org-bound fields (orgIds, eventIds, venueIds,
+        artistIds, metrics) are each cut with this, so no path shows another org's part."""
         if principal is None:
             return []
         if principal.user_id == profile.userId or principal.is_super_user:
-            org_ids = profile.orgIds
-        else:
-            org_ids = customer_orgs_of_staff(principal, profile.orgIds)
-        return customer_metrics.metrics_view(profile, org_ids, int(self.clock()))
+            return None
+        return customer_orgs_of_staff(principal, profile.orgIds)
+
+    def visible_metrics(self, principal: Principal | None, profile: UserProfile) -> list[Metrics]:
+        """SPEC 3.12 metrics of a profile, cut to visible_org_ids."""
+        org_ids = self.visible_org_ids(principal, profile)
+        return customer_metrics.metrics_view(
+            profile, profile.orgIds if org_ids is None else org_ids, int(self.clock())
+        )
 
     def update_basic_user_info(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ariadne import ObjectType, SchemaBindable
@@ -10,6 +11,7 @@ from graphql import GraphQLResolveInfo
 from shared.domain import rate_limits as limits
 from shared.domain.models import Organization, UserProfile
 from shared.graphql_api.context import ctx
+from shared.graphql_api.loaders import DataLoader
 from shared.graphql_api.rate_limits import (
     caller_address,
     enforce_ip_limit,
@@ -251,6 +253,67 @@ async def resolve_profile_user(profile: dict[str, Any], info: GraphQLResolveInfo
 def resolve_profile_metrics(profile: dict[str, Any], info: GraphQLResolveInfo) -> Any:
     c = ctx(info)
     return docs(c.services.accounts.visible_metrics(c.principal, UserProfile.model_validate(profile)))
+
+
+def _visible_orgs(info: GraphQLResolveInfo, profile: dict[str, Any]) -> set[str] | None:
+    """The orgs whose part of this profile the caller sees; None when that is all of it."""
+    c = ctx(info)
+    visible = c.services.accounts.visible_org_ids(c.principal, UserProfile.model_validate(profile))
+    return None if visible is None else set(visible)
+
+
+async def _owned_by(ids: list[str], visible: set[str], *loaders: DataLoader[str, Any]) -> list[str]:
+    """Of `ids`, those whose object (found by the first loader that knows it) belongs to a
+    visible org; one batched read per loader."""
+    if not visible or not ids:
+        return []
+    found = [await asyncio.gather(*(loader.load(i) for i in ids)) for loader in loaders]
+    kept = []
+    for index, item_id in enumerate(ids):
+        owner = next((f[index] for f in found if f[index] is not None), None)
+        if owner is not None and owner.orgId in visible:
+            kept.append(item_id)
+    return kept
+
+
+def _ids(profile: dict[str, Any], key: str) -> list[str]:
+    return [str(i) for i in profile.get(key) or []]
+
+
+@profile_type.field("orgIds")
+@profile_admin_type.field("orgIds")
+def resolve_profile_org_ids(profile: dict[str, Any], info: GraphQLResolveInfo) -> list[str]:
+    visible = _visible_orgs(info, profile)
+    return [i for i in _ids(profile, "orgIds") if visible is None or i in visible]
+
+
+@profile_type.field("eventIds")
+@profile_admin_type.field("eventIds")
+async def resolve_profile_event_ids(profile: dict[str, Any], info: GraphQLResolveInfo) -> list[str]:
+    """The events (and seasons) the customer bought for, of the orgs the caller may see."""
+    visible = _visible_orgs(info, profile)
+    if visible is None:
+        return _ids(profile, "eventIds")
+    loaders = ctx(info).loaders
+    return await _owned_by(_ids(profile, "eventIds"), visible, loaders.events, loaders.seasons)
+
+
+@profile_type.field("venueIds")
+@profile_admin_type.field("venueIds")
+async def resolve_profile_venue_ids(profile: dict[str, Any], info: GraphQLResolveInfo) -> list[str]:
+    visible = _visible_orgs(info, profile)
+    if visible is None:
+        return _ids(profile, "venueIds")
+    return await _owned_by(_ids(profile, "venueIds"), visible, ctx(info).loaders.venues)
+
+
+@profile_type.field("artistIds")
+@profile_admin_type.field("artistIds")
+async def resolve_profile_artist_ids(profile: dict[str, Any], info: GraphQLResolveInfo) -> list[str]:
+    visible = _visible_orgs(info, profile)
+    if visible is None:
+        return _ids(profile, "artistIds")
+    return await _owned_by(_ids(profile, "artistIds"), visible, ctx(info).loaders.artists)
 
 
 @organization_type.field("user")
