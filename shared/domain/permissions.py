@@ -82,6 +82,15 @@ def require_user(principal: Principal | None) -> Principal:
     return principal
 
 
+def require_unrevoked_user(principal: Principal | None) -> Principal:
+    """A signed-in caller whose token is re-checked against revocation (SECURITY 17): every
+    operation that moves money (checkout, season checkout; refunds through require_level), so a
+    disabled or signed-out account cannot pay or be paid with a token it still holds."""
+    caller = require_user(principal)
+    caller.ensure_not_revoked()
+    return caller
+
+
 def require_level(principal: Principal | None, level: int, org_id: str | None) -> Principal:
     """The caller holds at least `level` in `org_id` (the org owning the object at stake)."""
     caller = require_user(principal)

@@ -25,7 +25,7 @@ from shared.domain.member_tickets import MemberUse
 from shared.domain.models import Event, Fee, Order, Organization, Season, TicketedListing, new_id
 from shared.domain.order_builder import CodeUses, OrderRequest, PricedOrder, RequestedTicket, build_order
 from shared.domain.payment_methods import SavedCard
-from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_user
+from shared.domain.permissions import BOX_OFFICE, Principal, require_owner_or_level, require_unrevoked_user
 from shared.domain.promotions import DISCOUNT_TYPES, ORDER_PROMOTION_TYPES
 from shared.domain.reservations import (
     HOLD_SECONDS,
@@ -349,7 +349,7 @@ class CheckoutService:
         checked to be the buyer's (`CheckoutCards.checkout_card`) before any stock is held, then
         cloned onto the org's connected account — keyed by the reservation, so a retried request
         reuses the clone — and the intent is opened with the clone, ready to confirm."""
-        caller = require_user(principal)
+        caller = require_unrevoked_user(principal)
         channel = str(params.get("channel") or "Online")
         if stale := str(params.get("stalePaymentIntentId") or ""):
             self.abandon_payment(caller, stale)
@@ -482,7 +482,7 @@ class CheckoutService:
         """createOrder with a paymentIntentId (R-PAY-4, R-ORD-11): the buyer or box-office staff.
         A seated checkout books its seats with the buyer's hold token first (R-SEAT-3): the
         token only arrives here, OrderPaymentIntentInput has none."""
-        caller = require_user(principal)
+        caller = require_unrevoked_user(principal)
         found = self.checkout.reservation_for_intent(intent_id)
         if found is None or bool(found[0].seasonId) != (kind == "season"):
             raise not_found("Payment")  # createOrder completes event payments, createSeasonOrder seasons'
@@ -666,7 +666,7 @@ class CheckoutService:
     ) -> Order:  # fmt: skip
         """createOrder (R-ORD-8): card orders complete their payment; cash, check, complimentary,
         RSVP and zero-total orders take their stock and are written in one step."""
-        caller = require_user(principal)
+        caller = require_unrevoked_user(principal)
         hold_token = str(params.get("holdToken") or "")
         if intent_id := str(params.get("paymentIntentId") or ""):
             return self.complete_card_payment(caller, intent_id, hold_token, kind)
