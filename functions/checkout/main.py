@@ -19,12 +19,21 @@ from shared.caller import client_ip, principal_for
 from shared.entrypoint import http_entry, json_response
 from shared.errors import DomainError, ErrorCode
 
+MAX_BODY_BYTES = 1024 * 1024  # an order is a few kilobytes
+ORDER_INPUTS = {("POST", "/payment-intent"): "OrderPaymentIntentInput", ("POST", "/orders"): "OrderInput"}
+
 
 @functions_framework.http
 @http_entry("checkout")
 def handle(request: flask.Request) -> flask.Response:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        # Streamed, so functions_framework does not read the refused body after we answer.
+        refusal = '{"code": "PAYLOAD_TOO_LARGE", "message": "The request is too large (at most 1 MB)."}'
+        return flask.Response(iter([refusal]), status=413, mimetype="application/json")
+    request.max_content_length = MAX_BODY_BYTES
     app = services()
-    body = request.get_json(silent=True) or {}
+    sent = request.get_json(silent=True)
+    body = sent if isinstance(sent, dict) else {}
     route = (request.method, request.path.rstrip("/"))
     if route == ("POST", "/tasks/expire-reservation"):
         verify_task_request(
@@ -50,6 +59,10 @@ def handle(request: flask.Request) -> flask.Response:
         return json_response({"outcome": app.geolocation.run_task(body)})
     caller = principal_for(request, app)
     key = request.headers.get("Idempotency-Key", "")
+    if route in ORDER_INPUTS:
+        from shared.graphql_api.input_rules import check_input_object  # the GraphQL edge's bounds
+
+        check_input_object(ORDER_INPUTS[route], sent, "params")
     if route == ("POST", "/payment-intent"):
         return json_response(
             app.checkout.start_card_payment(caller, body, ip=client_ip(request), client_key=key)

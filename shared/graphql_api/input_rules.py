@@ -76,6 +76,24 @@ def check_arguments(
         argument = arguments.get(name)
         if argument is not None:
             _problems(name, argument.type, value, name, found)
+    _refuse(found)
+
+
+def check_input_object(type_name: str, value: Any, path: str) -> None:
+    """The same checks for a request body that is one input object of the schema (the checkout
+    function's order routes take OrderPaymentIntentInput / OrderInput as plain JSON)."""
+    from shared.graphql_api.schema import executable_schema  # the SDL, only where it is needed
+
+    found: list[tuple[str, str]] = []
+    input_type = executable_schema().type_map[type_name]
+    if not isinstance(value, dict) or not isinstance(input_type, GraphQLInputObjectType):
+        found.append((path, "must be a JSON object"))
+    else:
+        _problems(path, input_type, value, path, found)
+    _refuse(found)
+
+
+def _refuse(found: list[tuple[str, str]]) -> None:
     if found:
         message = "; ".join(f"{path}: {problem}" for path, problem in found[:5])
         raise DomainError(ErrorCode.INVALID_INPUT, message, [path for path, _ in found])
@@ -92,13 +110,15 @@ class RequestBudgetExceededError(DomainError):
 
 def edge_middleware(deadline: float) -> Callable[..., Any]:
     """graphql-core middleware run before every field's resolver: the request's time budget
-    (monotonic `deadline`; a resolver already running is not interrupted, so no write is cut
-    in half), then the argument checks."""
+    (monotonic `deadline`), then the argument checks. The budget stops the next root field (a
+    lookup or a mutation) from starting; it never interrupts a resolver or the fields of a root
+    field already resolved, so no write is cut in half and a slow mutation still answers. Work
+    within one root field is bounded by the cost limit and page sizes."""
 
     def middleware(
         resolve: Callable[..., Any], parent: Any, info: GraphQLResolveInfo, **arguments: Any
     ) -> Any:
-        if time.monotonic() > deadline:
+        if info.path.prev is None and time.monotonic() > deadline:
             raise RequestBudgetExceededError()
         if arguments:
             check_arguments(info.parent_type.fields[info.field_name].args, arguments)

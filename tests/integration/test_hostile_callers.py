@@ -184,3 +184,26 @@ def test_thousands_of_aliased_lookups_are_refused_by_cost_before_validation() ->
     assert _timed("40 aliased lookups", lambda: gql("{ " + few + " }"))["data"] == {
         f"a{i}": None for i in range(40)
     }
+
+
+def test_the_checkout_function_applies_the_same_bounds_to_its_plain_json_orders() -> None:
+    from emulator import config
+
+    org = connected_org()
+    event = on_sale_event(org)
+    buyer = new_user()
+    headers = {"Authorization": f"Bearer {buyer.token}"}
+    url = f"{config.FUNCTIONS_URL}/checkout/payment-intent"
+    base = {"orgId": org.id, "eventId": event.id, "channel": "Online"}
+
+    refused = requests.post(url, json={**base, "tickets": [None]}, headers=headers, timeout=30)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"] == ["params.tickets.0"]
+    bad_id = requests.post(
+        url, json={**base, "eventId": "__x__", "tickets": [ticket(event)]}, headers=headers, timeout=30
+    )
+    assert bad_id.json()["error"]["fields"] == ["params.eventId"]
+    assert requests.post(url, json=[base], headers=headers, timeout=30).status_code == 422
+    big = requests.post(url, data=b"{" + b" " * 2_000_000 + b"}", headers=headers, timeout=30)
+    assert big.status_code == 413
+    assert sold(event) == 0

@@ -111,7 +111,7 @@ def test_an_order_holds_a_bounded_number_of_items() -> None:
     assert _check("Mutation", "createOrder", params=params) == ["params.tickets"]
 
 
-def test_a_request_past_its_time_budget_resolves_no_further_field() -> None:
+def test_a_request_past_its_time_budget_starts_no_further_root_field() -> None:
     import time
     from types import SimpleNamespace
 
@@ -123,11 +123,18 @@ def test_a_request_past_its_time_budget_resolves_no_further_field() -> None:
         resolved.append("ran")
         return "ok"
 
-    info = SimpleNamespace(field_name="user", parent_type=SimpleNamespace(fields={}))
-    assert edge_middleware(time.monotonic() + 60)(resolve, None, info) == "ok"
+    root = SimpleNamespace(
+        field_name="user", parent_type=SimpleNamespace(fields={}), path=SimpleNamespace(prev=None)
+    )
+    assert edge_middleware(time.monotonic() + 60)(resolve, None, root) == "ok"
     with pytest.raises(RequestBudgetExceededError):
-        edge_middleware(time.monotonic() - 1)(resolve, None, info)
+        edge_middleware(time.monotonic() - 1)(resolve, None, root)
     assert resolved == ["ran"]
+    # The fields of a root field already resolved still answer: its result is not thrown away.
+    nested = SimpleNamespace(
+        field_name="email", parent_type=SimpleNamespace(fields={}), path=SimpleNamespace(prev=root.path)
+    )
+    assert edge_middleware(time.monotonic() - 1)(resolve, {"email": "a"}, nested) == "ok"
 
 
 def test_the_budget_refusal_is_reported_once_however_many_fields_it_stopped() -> None:
