@@ -191,7 +191,11 @@ class Settings(BaseSettings):
     )
     graphql_introspection: bool = Field(False, description="Allow schema introspection.")
     graphql_max_depth: int = Field(12, description="Deepest query accepted.")
-    graphql_max_cost: int = Field(5000, description="Largest query cost accepted.")
+    graphql_max_cost: int = Field(
+        5000,
+        description="Largest query cost accepted: each field 1, each root field 100 more (its "
+        "lookup), a list root field its page more.",
+    )
     log_level: str = Field("INFO", description="Lowest log severity written.")
 
 
