@@ -38,6 +38,8 @@ PATHS = {
     "order.user.userProfile": (
         f"query($o: String) {{ order(orderId: $o) {{ _id user {{ userProfile {{ {PROFILE} }} }} }} }}"
     ),
+    # The customer also works for org B: where they work is not org A's business.
+    "order.user": "query($o: String) { order(orderId: $o) { user { orgContextId orgRole role { orgId } } } }",
 }
 LISTS = ("userProfiles", "userProfilesAdmin")
 
@@ -78,7 +80,14 @@ def _side(name: str, customer_id: str) -> Side:
 def world() -> World:
     customer = new_user()
     customer_id = user_id_of(customer)
-    return World(_side("Hall A", customer_id), _side("Hall B", customer_id), customer, customer_id)
+    a, b = _side("Hall A", customer_id), _side("Hall B", customer_id)
+    now = int(time.time())
+    services().store.roles.create(
+        Role(orgId=b.org.id, userId=customer_id, userEmail=customer.email, role="OWNER", createdAt=now,
+             createdBy=customer_id, acceptedAt=now)
+    )  # fmt: skip
+    services().store.users.update(customer_id, {"orgContextId": b.org.id, "orgRole": "OWNER"})
+    return World(a, b, customer, customer_id)
 
 
 def _read(caller: Caller, path: str, world: World) -> dict[str, Any]:
@@ -112,6 +121,9 @@ def test_staff_of_one_org_see_only_their_orgs_part_of_a_shared_customer(world: W
             assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", path
             continue
         assert not (world.b.ids & set(json.dumps(result).split('"'))), (role, path, result)
+        if path == "order.user":
+            assert data_of(result)["order"]["user"] == {"orgContextId": None, "orgRole": None, "role": None}
+            continue
         profiles = _profiles(path, data_of(result))
         if role == "SCANNER":
             assert all(_visible_ids(p) == set() for p in profiles), (path, profiles)
@@ -122,6 +134,8 @@ def test_staff_of_one_org_see_only_their_orgs_part_of_a_shared_customer(world: W
 def test_the_customer_and_a_super_user_see_both_orgs_through_the_same_fields(world: World) -> None:
     mine = data_of(world.customer.gql(f"{{ userProfile {{ {PROFILE} }} }}"))["userProfile"]
     assert _visible_ids(mine) == world.a.ids | world.b.ids
+    me = data_of(world.customer.gql("{ user { orgContextId orgRole role { orgId } } }"))["user"]
+    assert me == {"orgContextId": world.b.org.id, "orgRole": "OWNER", "role": {"orgId": world.b.org.id}}
     super_user = new_user(superUser=True)
     for path in ("order.userProfile", "order.user.userProfile"):
         profiles = _profiles(path, data_of(_read(super_user, path, world)))

@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 
 from shared.domain import rate_limits as limits
 from shared.domain.models import Organization, UserProfile
+from shared.domain.permissions import SCANNER
 from shared.graphql_api.context import ctx
 from shared.graphql_api.loaders import DataLoader
 from shared.graphql_api.rate_limits import (
@@ -235,10 +236,33 @@ async def resolve_user_user_profile(user: dict[str, Any], info: GraphQLResolveIn
     return doc(profile)
 
 
+def _visible_context_org(user: dict[str, Any], info: GraphQLResolveInfo) -> str | None:
+    """The org a user works in (orgContextId), for the user, a super user, or staff of that
+    org; to anyone else (staff of another org reading their customer) it is nobody's business."""
+    org_id = user.get("orgContextId")
+    principal = ctx(info).principal
+    if principal is not None and principal.user_id == user["_id"]:
+        return org_id  # type: ignore[no-any-return]
+    if not org_id or principal is None or principal.level_in(str(org_id)) < SCANNER:
+        return None
+    return str(org_id)
+
+
+@user_type.field("orgContextId")
+def resolve_user_org_context_id(user: dict[str, Any], info: GraphQLResolveInfo) -> str | None:
+    return _visible_context_org(user, info)
+
+
+@user_type.field("orgRole")
+def resolve_user_org_role(user: dict[str, Any], info: GraphQLResolveInfo) -> str | None:
+    return user.get("orgRole") if _visible_context_org(user, info) else None
+
+
 @user_type.field("role")
 def resolve_user_role(user: dict[str, Any], info: GraphQLResolveInfo) -> Any:
     c = ctx(info)
-    return doc(c.services.roles.context_role(c.principal, str(user["_id"]), user.get("orgContextId")))
+    org_id = _visible_context_org(user, info)
+    return doc(c.services.roles.context_role(c.principal, str(user["_id"]), org_id)) if org_id else None
 
 
 @profile_type.field("user")
