@@ -38,6 +38,8 @@ PATHS = {
     "order.user.userProfile": (
         f"query($o: String) {{ order(orderId: $o) {{ _id user {{ userProfile {{ {PROFILE} }} }} }} }}"
     ),
+    # The customer's orders (with the address geolocated from each): only this org's.
+    "customerOrders": "query($u: [String]) { orders(query: {userIds: $u}) { _id orgId address { city } } }",
     # The customer also works for org B: where they work is not org A's business.
     "order.user": "query($o: String) { order(orderId: $o) { user { orgContextId orgRole role { orgId } } } }",
 }
@@ -91,7 +93,10 @@ def world() -> World:
 
 
 def _read(caller: Caller, path: str, world: World) -> dict[str, Any]:
-    variables = {"q": {"userIds": [world.customer_id]}, "o": world.a.order_id, "e": [world.a.event_id]}
+    variables = {
+        "q": {"userIds": [world.customer_id]}, "o": world.a.order_id, "e": [world.a.event_id],
+        "u": [world.customer_id],
+    }  # fmt: skip
     return caller.gql(PATHS[path], variables, org_id=world.a.org.id)
 
 
@@ -121,6 +126,9 @@ def test_staff_of_one_org_see_only_their_orgs_part_of_a_shared_customer(world: W
             assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", path
             continue
         assert not (world.b.ids & set(json.dumps(result).split('"'))), (role, path, result)
+        if path == "customerOrders":
+            assert [o["_id"] for o in data_of(result)["orders"]] == [world.a.order_id], (role, result)
+            continue
         if path == "order.user":
             assert data_of(result)["order"]["user"] == {"orgContextId": None, "orgRole": None, "role": None}
             continue
