@@ -2,7 +2,7 @@
 order's org) and the refund-all fan-out task (Cloud Tasks, OIDC-verified).
 
 POST /refund-order   {"orderId", "ticketIds", "upgradeIds", "processingFee", "promoterFee",
-                      "refundReason"}                          -> {"order": {...}}
+                      "refundReason", "refundAmount"} (+ Idempotency-Key) -> {"order": {...}}
 POST /cancel-order   {"orderId", "ticketIds", "upgradeIds", "cancelReason"} -> {"order": {...}}
 POST /tasks/refund-order  {"eventId", "orderId", "refundReason", "eventType", "by"} (Cloud Tasks)
 POST /tasks/reconcile     {} daily from Cloud Scheduler: plans one task per Stripe account;
@@ -27,6 +27,15 @@ def _ids(body: dict[str, Any], key: str) -> list[str]:
     value = body.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise invalid("Ids must be a list of strings.", key)
+    return value
+
+
+def _amount(body: dict[str, Any]) -> int | None:
+    value = body.get("refundAmount")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid("refundAmount must be a whole number of cents.", "refundAmount")
     return value
 
 
@@ -55,7 +64,8 @@ def handle(request: flask.Request) -> flask.Response:
         order = app.refunds.refund_order(
             principal, body["orderId"], _ids(body, "ticketIds"), _ids(body, "upgradeIds"),
             processing_fee=bool(body.get("processingFee")), promoter_fee=bool(body.get("promoterFee")),
-            reason=str(body.get("refundReason") or ""),
+            reason=str(body.get("refundReason") or ""), refund_amount=_amount(body),
+            client_key=request.headers.get("Idempotency-Key", ""),
         )  # fmt: skip
         return json_response({"order": order.doc()})
     if path == "/cancel-order":

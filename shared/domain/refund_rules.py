@@ -81,6 +81,8 @@ class RefundRecord(Identified):
     chargeId: str = ""
     paymentIntentId: str = ""
     stripeRefundId: str = ""
+    # What was asked (refund_request): a client key reused for another request is refused.
+    request: str = ""
     attempt: int = 0
     createdAt: int
     createdBy: str
@@ -93,12 +95,58 @@ class RefundRecord(Identified):
         return f"{self.id}~{self.attempt}"
 
 
+def refund_request(ticket_ids: Iterable[str], upgrade_ids: Iterable[str], pf: bool, mf: bool) -> str:
+    """What a refund request asks for, spelled one way (sorted items and the two fee flags)."""
+    return "|".join([",".join(sorted(ticket_ids)), ",".join(sorted(upgrade_ids)), f"{int(pf)}{int(mf)}"])
+
+
 def refund_id(
-    order_id: str, ticket_ids: Iterable[str], upgrade_ids: Iterable[str], pf: bool, mf: bool
+    order_id: str,
+    ticket_ids: Iterable[str],
+    upgrade_ids: Iterable[str],
+    pf: bool,
+    mf: bool,
+    *,
+    client_key: str = "",
 ) -> str:
-    """The same refund requested twice maps to the same record (and Stripe idempotency key)."""
-    parts = [order_id, ",".join(sorted(ticket_ids)), ",".join(sorted(upgrade_ids)), f"{int(pf)}{int(mf)}"]
+    """The same refund requested twice maps to the same record (and Stripe idempotency key): the
+    same client key (Idempotency-Key) when one is sent, else the same items and fee flags."""
+    if client_key:
+        return "rf_" + hashlib.sha256(f"{order_id}|key|{client_key}".encode()).hexdigest()[:32]
+    parts = [order_id, refund_request(ticket_ids, upgrade_ids, pf, mf)]
     return "rf_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+class NothingToRefundError(DomainError):
+    """The request names nothing that is not refunded yet (and no fee it may refund)."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.CONFLICT, "Nothing left to refund on this order.")
+
+
+def already_refunded(order: Order, ticket_ids: Sequence[str], upgrade_ids: Sequence[str]) -> bool:
+    """Every item the request names is refunded already (and it names at least one): asked
+    again, it answers with the result that is there and moves nothing."""
+    named = set(ticket_ids) | set(upgrade_ids)
+    refunded = {t.id for t in order.tickets if t.refund.refunded} | {
+        u.id for u in order.upgrades if u.refund.refunded
+    }
+    return bool(named) and named <= refunded
+
+
+def check_requested_amount(order: Order, requested: int | None) -> None:
+    """`refundAmount` (R-REF-1): the amount refunded is always derived from the items, but a
+    client asking for more than is left is told so, not silently given less."""
+    if requested is None:
+        return
+    if requested < 0:
+        raise DomainError(ErrorCode.INVALID_INPUT, "refundAmount cannot be negative.", ["refundAmount"])
+    if requested > remaining_refundable(order):
+        raise DomainError(
+            ErrorCode.REFUSED,
+            f"refundAmount ({requested} cents) is more than what is left to refund on this order "
+            f"({remaining_refundable(order)} cents).",
+        )
 
 
 def cancel_id(order_id: str, item_ids: Iterable[str]) -> str:
@@ -177,7 +225,7 @@ def plan_refund(
     if complete and promoter_fee and not order.promoterFee.refund.refunded:
         plan.promoterFeeAmount = promoter_fee_amount(order)
     if not tickets and not upgrades and plan.processingFeeAmount is None and plan.promoterFeeAmount is None:
-        raise DomainError(ErrorCode.CONFLICT, "Nothing left to refund on this order.")
+        raise NothingToRefundError
     if plan.total > remaining_refundable(order):
         raise DomainError(
             ErrorCode.REFUSED,

@@ -62,6 +62,12 @@ PERMANENT = {ErrorCode.CONFLICT, ErrorCode.REFUSED, ErrorCode.NOT_FOUND, ErrorCo
 SETTLE_STATUSES = ("succeeded", "pending", "requires_action")  # the refund is committed on Stripe
 
 
+def _check_client_key(key: str) -> None:
+    """A refund's Idempotency-Key names its record: bounded, printable."""
+    if len(key) > 200 or any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
+        raise DomainError(ErrorCode.INVALID_INPUT, "This idempotency key is not valid.", ["Idempotency-Key"])
+
+
 class RefundReactions(Protocol):
     """What happens after a refund or cancellation is committed (SPEC 5.21 OrderRefunded). Each
     may be called again for the same change (retries): they must be idempotent."""
@@ -158,13 +164,15 @@ class RefundService:
         processing_fee: bool = False,
         promoter_fee: bool = False,
         reason: str = "",
+        refund_amount: int | None = None,
+        client_key: str = "",
     ) -> Order:
         order = self._order(order_id)
         caller = require_level(principal, BOX_OFFICE, order.orgId)
         caller.ensure_not_revoked()
         return self.refund(
             order, ticket_ids, upgrade_ids, processing_fee=processing_fee, promoter_fee=promoter_fee,
-            reason=reason, by=caller.user_id,
+            reason=reason, by=caller.user_id, refund_amount=refund_amount, client_key=client_key,
         )  # fmt: skip
 
     def refund(
@@ -177,24 +185,42 @@ class RefundService:
         promoter_fee: bool,
         reason: str,
         by: str,
+        refund_amount: int | None = None,
+        client_key: str = "",
     ) -> Order:
-        """Refund (money + records), idempotent per (order, items, fee flags). `order` names the
-        order only: the plan is made from a versioned read of it, and the claim commits only if
-        the order is still at that version; otherwise the plan is made again (never sent)."""
+        """Refund (money + records), idempotent per client key, else per (order, items, fee
+        flags) (README, Refunds: request semantics). `order` names the order only: the plan is
+        made from a versioned read of it, and the claim commits only if the order is still at
+        that version; otherwise the plan is made again (never sent to Stripe)."""
+        _check_client_key(client_key)
         tickets, upgrades = sorted(set(ticket_ids)), sorted(set(upgrade_ids))
-        rid = refund_rules.refund_id(order.id, tickets, upgrades, processing_fee, promoter_fee)
+        request = refund_rules.refund_request(tickets, upgrades, processing_fee, promoter_fee)
+        rid = refund_rules.refund_id(
+            order.id, tickets, upgrades, processing_fee, promoter_fee, client_key=client_key
+        )
         for _ in range(MAX_REPLANS):
             existing = self.record(rid)
+            if existing is not None and existing.request and existing.request != request:
+                raise DomainError(
+                    ErrorCode.CONFLICT, "This idempotency key was used for another refund of this order."
+                )
             if existing is not None and existing.state == "succeeded":
                 self._notify(order.id, existing.id, existing.amount)  # again: the first may be lost
                 return self._order(order.id)
             if existing is not None and existing.state == "pending":
                 return self._resume(existing)
             current, version = self._versioned_order(order.id)
-            record = self._planned(
-                current, rid, tickets, upgrades, processing_fee=processing_fee,
-                promoter_fee=promoter_fee, reason=reason, by=by, existing=existing,
-            )  # fmt: skip
+            try:
+                record = self._planned(
+                    current, rid, tickets, upgrades, processing_fee=processing_fee,
+                    promoter_fee=promoter_fee, reason=reason, by=by, existing=existing,
+                    refund_amount=refund_amount,
+                )  # fmt: skip
+            except refund_rules.NothingToRefundError:
+                if refund_rules.already_refunded(current, tickets, upgrades):
+                    return current  # asked again after it was done: the result that is there
+                raise
+            record.request = request
             try:
                 claimed = self.records.claim(record, version, replacing=existing is not None)
             except StaleOrderError:
@@ -227,8 +253,11 @@ class RefundService:
         reason: str,
         by: str,
         existing: RefundRecord | None,
+        refund_amount: int | None,
     ) -> RefundRecord:
         """The refund record planned from `order` as read (R-REF-1..7), not yet claimed."""
+        if order.state != "Refunded":  # R-REF-1's refusal of a Refunded order comes first
+            refund_rules.check_requested_amount(order, refund_amount)
         event = self._listing(order)
         plan = refund_rules.plan_refund(
             order, tickets, upgrades, processing_fee=processing_fee, promoter_fee=promoter_fee,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import requests
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.refund_store import FirestoreRefundStore
@@ -15,7 +16,7 @@ from shared.domain import refund_rules
 from shared.domain.models import Event, Order, Organization
 from shared.domain.refund_rules import RefundRecord
 from shared.services.refunds import RefundService
-from tests.integration.api import data_of, new_user
+from tests.integration.api import GRAPHQL_URL, Caller, data_of, new_user
 from tests.integration.checkout_fixtures import (
     add_fees,
     authorized_card_payment,
@@ -112,3 +113,24 @@ def assert_money_invariants(org: Organization, order_id: str) -> Order:
     )
     assert unrefunded + order.refundedAmount - order.externalRefundedAmount + kept_fees == paid
     return order
+
+
+def gql_with_key(caller: Caller, query: str, variables: dict[str, Any], key: str) -> dict[str, Any]:
+    """GraphQL as Backstage sends a retried mutation: with its Idempotency-Key header."""
+    response = requests.post(
+        GRAPHQL_URL, json={"query": query, "variables": variables}, timeout=60,
+        headers={"Authorization": f"Bearer {caller.token}", "Idempotency-Key": key},
+    )  # fmt: skip
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def money_state(order_id: str) -> tuple[Any, ...]:
+    """What money operations change on an order (delivery and the webhook change other fields)."""
+    order = stored_order(order_id)
+    return (
+        order.state, order.refundedAmount, order.refundPending, order.externalRefundedAmount,
+        [(t.id, t.state, t.refund) for t in order.tickets],
+        [(u.id, u.state, u.refund) for u in order.upgrades],
+        order.processingFee.refund, order.promoterFee.refund,
+    )  # fmt: skip

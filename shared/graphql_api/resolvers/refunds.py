@@ -22,7 +22,7 @@ def resolve_refund_order(
     info: GraphQLResolveInfo,
     *,
     orderId: str,
-    refundAmount: int | None = None,  # accepted and ignored (R-REF-1)
+    refundAmount: int | None = None,  # checked against what is left, never used as the amount
     processingFee: bool | None = None,
     promoterFee: bool | None = None,
     ticketIds: list[str] | None = None,
@@ -32,7 +32,8 @@ def resolve_refund_order(
     c = ctx(info)
     order = c.services.refunds.refund_order(
         c.principal, orderId, _ids(ticketIds), _ids(upgradeIds), processing_fee=bool(processingFee),
-        promoter_fee=bool(promoterFee), reason=refundReason or "",
+        promoter_fee=bool(promoterFee), reason=refundReason or "", refund_amount=refundAmount,
+        client_key=c.request.headers.get("Idempotency-Key", ""),
     )  # fmt: skip
     return doc(order)
 
