@@ -11,7 +11,6 @@ the stamp and stops: a cancel can never slip in between a refund's claim and its
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.api_core import exceptions as google_exceptions
@@ -22,48 +21,14 @@ from shared.adapters.checkout_store import FirestoreCheckoutStore
 from shared.adapters.customer_metrics_store import FirestoreCustomerMetrics
 from shared.adapters.inventory_store import FirestoreInventory
 from shared.adapters.io_stats import record_reads, record_writes
-from shared.domain.customer_metrics import MetricsChange
-from shared.domain.inventory import StockKey
-from shared.domain.member_tickets import MemberUse
 from shared.domain.models import Order
+from shared.domain.ports import AlreadySettledError, OrderChange, Settlement, StaleOrderError
 from shared.domain.refund_rules import RefundRecord
 
+__all__ = ["AlreadySettledError", "FirestoreRefundStore", "OrderChange", "Settlement", "StaleOrderError"]
+
 ORDER_FIELDS = ("tickets", "upgrades", "state", "refundedAmount", "refundReason", "cancelReason",
-                "processingFee", "promoterFee", "refundPending")  # fmt: skip
-
-
-class StaleOrderError(Exception):
-    """The order (or a shard) changed since it was read: read again and re-plan."""
-
-
-class AlreadySettledError(Exception):
-    """The refund being settled is no longer pending: someone else settled or failed it."""
-
-
-@dataclass
-class Settlement:
-    """Marks a pending refund record succeeded in the same write as its order change."""
-
-    record: RefundRecord
-    fields: dict[str, Any]
-
-
-@dataclass
-class OrderChange:
-    """One write: the changed order, against the version it was read at, and what it gives back."""
-
-    order: Order
-    version: Any
-    event_id: str = ""
-    shard_count: int = 0
-    units: dict[StockKey, int] = field(default_factory=dict)
-    return_code_uses: bool = False
-    settlement: Settlement | None = None
-    metrics: MetricsChange | None = None
-    # Member-id claims of the tickets this change cancels (R-ORD-7), given back with it.
-    member_uses: list[MemberUse] = field(default_factory=list)
-    # A season order's hidden children changed with it (R-T3-2), each against its read version.
-    children: list[tuple[Order, Any]] = field(default_factory=list)
+                "processingFee", "promoterFee", "refundPending", "externalRefundedAmount")  # fmt: skip
 
 
 class FirestoreRefundStore:
@@ -156,6 +121,21 @@ class FirestoreRefundStore:
             return None
         return Order.model_validate(snapshot.to_dict()), snapshot.update_time
 
+    def order_for_charge(self, charge_id: str, intent_id: str) -> str | None:
+        """The id of our order paid by this charge (or, before its charge id was recorded, by
+        this PaymentIntent's reservation); None when the charge is not ours."""
+        if charge_id:
+            query = self.orders.where(filter=FieldFilter("stripeChargeId", "==", charge_id)).limit(1)
+            snapshots = list(query.stream())
+            record_reads(1)
+            if snapshots:
+                return snapshots[0].id
+        if intent_id:
+            found = self.checkout.reservation_for_intent(intent_id)
+            if found is not None and found[0].orderId:
+                return found[0].orderId
+        return None
+
     def children(self, parent_id: str) -> list[tuple[Order, Any]]:
         """A season order's hidden child orders (R-T3-2) with the versions they were read at."""
         query = self.orders.where(filter=FieldFilter("parentSeasonOrderId", "==", parent_id))
@@ -175,6 +155,12 @@ class FirestoreRefundStore:
                 raise StaleOrderError
             if change.settlement is not None:
                 self._settle(batch, change.settlement)
+            if change.external_refund is not None:
+                external = self.records.document(change.external_refund.id)
+                if external.get().exists:
+                    raise AlreadySettledError
+                record_reads(1)
+                batch.create(external, change.external_refund.doc())
             doc = order.doc()
             batch.update(
                 self.orders.document(order.id), {k: doc[k] for k in ORDER_FIELDS},
@@ -206,8 +192,8 @@ class FirestoreRefundStore:
                 writes(batch)
                 batch.commit()
                 record_writes(len(batch))
-        except google_exceptions.FailedPrecondition as error:
-            raise StaleOrderError from error
+        except (google_exceptions.FailedPrecondition, google_exceptions.AlreadyExists) as error:
+            raise StaleOrderError from error  # re-read: an external refund recorded meanwhile shows
 
     def _settle(self, batch: firestore.WriteBatch, settlement: Settlement) -> None:
         record = settlement.record

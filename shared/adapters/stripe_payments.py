@@ -15,6 +15,7 @@ from typing import Any
 import stripe
 from stripe.oauth_error import OAuthError
 
+from shared.domain.ports import RefundState
 from shared.errors import DomainError, ErrorCode
 from shared.settings import Settings
 
@@ -171,24 +172,17 @@ class StripeConnect:
         }
 
 
-@dataclass(frozen=True)
-class RefundState:
-    id: str
-    status: str  # pending, requires_action, succeeded, failed, canceled
-    amount: int
-    charge: str
-    metadata: dict[str, str]
-
-
 def _refund_state(resource: Any) -> RefundState:
     refund = resource.to_dict()
     charge = refund.get("charge") or ""
+    intent = refund.get("payment_intent") or ""
     return RefundState(
         id=str(refund["id"]),
         status=str(refund.get("status") or ""),
         amount=int(refund.get("amount") or 0),
         charge=charge if isinstance(charge, str) else str(charge.get("id", "")),
         metadata=dict(refund.get("metadata") or {}),
+        payment_intent=intent if isinstance(intent, str) else str(intent.get("id", "")),
     )
 
 
@@ -228,6 +222,18 @@ class StripeRefunds(StripePayments):
         except stripe.StripeError as error:
             raise _payment_error(error) from error
         return _refund_state(refund)
+
+    def refunds_of_charge(self, account: str, charge_id: str) -> list[RefundState]:
+        """Every refund of a charge on `account` (newest first), ours or made in the dashboard."""
+        if not charge_id:
+            return []
+        try:
+            listed = self.client.v1.refunds.list(
+                params={"charge": charge_id, "limit": 100}, options={"stripe_account": account}
+            )
+        except stripe.StripeError as error:
+            raise _payment_error(error) from error
+        return [_refund_state(refund) for refund in listed.auto_paging_iter()]
 
     def retrieve_charge(self, account: str, charge_id: str) -> dict[str, Any]:
         try:

@@ -89,6 +89,9 @@ class RefundRecord(Identified):
     settledAt: int = 0
     settledBy: str = ""  # "api" or "webhook"
     failureReason: str = ""
+    # A refund made outside Sellout (the Stripe dashboard), recorded from the webhook: money
+    # tied to no item (README, Refunds).
+    external: bool = False
 
     @property
     def idempotency_key(self) -> str:
@@ -280,6 +283,18 @@ def apply_plan(order: Order, plan: RefundPlan, *, by: str, at: int) -> tuple[lis
         order.refundReason = plan.refundReason
     order.state = order_state_after(order)
     return new_tickets, new_upgrades
+
+
+def apply_external_refund(order: Order, amount: int) -> tuple[list[str], list[str]]:
+    """A refund made in the Stripe dashboard (`amount` cents, none of it tied to an item): it
+    counts in `refundedAmount`, so no later refund can return more than was paid. Once nothing
+    is left paid, the order's live items are cancelled (the buyer has every cent back) and their
+    ids returned; before that the items stay as they are: staff decide what was returned."""
+    order.refundedAmount += amount
+    order.externalRefundedAmount += amount
+    if remaining_refundable(order) > 0 or not order.has_live_items():
+        return [], []
+    return apply_cancel(order, [], [], reason="Refunded in the Stripe dashboard")
 
 
 def apply_cancel(

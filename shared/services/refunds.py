@@ -35,18 +35,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.adapters.refund_store import (
-    AlreadySettledError,
-    FirestoreRefundStore,
-    OrderChange,
-    Settlement,
-    StaleOrderError,
-)
-from shared.adapters.stripe_payments import RefundState, StripeRefunds
-from shared.adapters.task_queue import CloudTaskQueue
 from shared.domain import customer_metrics, inventory, member_tickets, refund_rules, season_orders
 from shared.domain.models import Order, TicketedListing
 from shared.domain.permissions import ADMIN, BOX_OFFICE, Principal, require_level
+from shared.domain.ports import (
+    AlreadySettledError,
+    OrderChange,
+    RefundPayments,
+    RefundRecords,
+    RefundState,
+    Settlement,
+    StaleOrderError,
+    TaskQueue,
+)
 from shared.domain.refund_rules import DEFAULT_REFUND_ALL_REASON, NO_CHARGE_METHODS, RefundRecord
 from shared.errors import DomainError, ErrorCode
 
@@ -109,9 +110,9 @@ class RefundService:
     def __init__(  # noqa: PLR0917 - the service's collaborators, wired once in bootstrap
         self,
         store: Any,
-        records: FirestoreRefundStore,
-        payments: StripeRefunds,
-        tasks: CloudTaskQueue,
+        records: RefundRecords,
+        payments: RefundPayments,
+        tasks: TaskQueue,
         reactions: RefundReactions,
         clock: Callable[[], float] = time.time,
         seats: SeatRelease | None = None,
@@ -412,6 +413,7 @@ class RefundService:
         *,
         settlement: Settlement | None = None,
         refuse_while_refunding: bool = False,
+        external_refund: RefundRecord | None = None,
     ) -> tuple[Order, _Applied]:
         """Change the order, give back the stock of the items it newly cancels (and its codes when
         it just died), with the settlement and metrics of the change, atomically; re-planned when
@@ -437,6 +439,7 @@ class RefundService:
                 return_code_uses=died, settlement=settlement, metrics=applied.metrics,
                 children=[(child, child_version) for child, child_version, _, _ in children],
                 member_uses=member_tickets.released_uses(order, applied.tickets),
+                external_refund=external_refund,
             )  # fmt: skip
             try:
                 self.records.commit(change)
@@ -560,7 +563,9 @@ class RefundService:
         fail) our record named in its metadata. Idempotent."""
         refund = self.payments.retrieve_refund(account, refund_id)
         ours = refund.metadata.get("refundId", "")
-        record = self.record(ours) if ours else None
+        if not ours:
+            return self._record_external(account, refund)
+        record = self.record(ours)
         if record is None:
             return "not ours"
         if record.state != "pending":
@@ -578,11 +583,48 @@ class RefundService:
         self.mark_failed(record.id, f"Stripe refund {refund.id} {refund.status}")
         return f"refund {record.id} failed"
 
-    def reconcile_charge(self, account: str, charge_id: str) -> str:
-        refunds = self.payments.client.v1.refunds.list(
-            params={"charge": charge_id, "limit": 100}, options={"stripe_account": account}
+    def _record_external(self, account: str, refund: RefundState) -> str:
+        """A refund of one of our charges made outside Sellout (the Stripe dashboard): recorded
+        once (`refunds/rx_<Stripe refund id>`, in the same versioned write as the order change
+        of refund_rules.apply_external_refund), so refundedAmount always equals what Stripe
+        refunded and no later refund can pay back more than is left."""
+        if refund.status not in SETTLE_STATUSES:
+            return f"refund {refund.id} {refund.status}: nothing to record"
+        order_id = self.records.order_for_charge(refund.charge, refund.payment_intent)
+        org = self.store.organizations.get(order.orgId) if (order := self._maybe_order(order_id)) else None
+        if order is None or org is None or org.stripeId != account:
+            return "not ours"
+        now = self.now()
+        record = RefundRecord(
+            id=f"rx_{refund.id}", orderId=order.id, orgId=order.orgId, eventId=order.eventId,
+            state="succeeded", plan=refund_rules.RefundPlan(orderId=order.id), amount=refund.amount,
+            stripeAccount=account, chargeId=refund.charge, stripeRefundId=refund.id, external=True,
+            createdAt=now, createdBy="stripe-dashboard", settledAt=now, settledBy="webhook",
+        )  # fmt: skip
+
+        def mutate(current: Order) -> _Applied:
+            tickets, upgrades = refund_rules.apply_external_refund(current, refund.amount)
+            metrics = customer_metrics.refund(
+                current, amount=refund.amount, tickets=0, upgrades=0, became_refunded=False, at=now
+            )
+            return _Applied(tickets, upgrades, metrics)
+
+        try:
+            self._change_order(order.id, mutate, external_refund=record)
+        except AlreadySettledError:
+            return f"dashboard refund {refund.id} already recorded"
+        log.warning(
+            "refund made outside Sellout recorded",
+            extra={"orderId": order.id, "stripeRefundId": refund.id, "amount": refund.amount},
         )
-        outcomes = [self.reconcile_stripe_refund(account, str(r.id)) for r in refunds.data]
+        return f"dashboard refund {refund.id} recorded on order {order.id}"
+
+    def _maybe_order(self, order_id: str | None) -> Order | None:
+        return self.store.orders.get(order_id) if order_id else None  # type: ignore[no-any-return]
+
+    def reconcile_charge(self, account: str, charge_id: str) -> str:
+        refunds = self.payments.refunds_of_charge(account, charge_id)
+        outcomes = [self.reconcile_stripe_refund(account, r.id) for r in refunds]
         return "; ".join(outcomes) or "no refunds"
 
     # --- refundEventOrders ------------------------------------------------------------------------------
