@@ -121,7 +121,9 @@ def edge_middleware(deadline: float) -> Callable[..., Any]:
         if info.path.prev is None and time.monotonic() > deadline:
             raise RequestBudgetExceededError()
         if arguments:
-            check_arguments(info.parent_type.fields[info.field_name].args, arguments)
+            field = info.parent_type.fields.get(info.field_name)  # None: __type (introspection)
+            if field is not None:
+                check_arguments(field.args, arguments)
         return resolve(parent, info, **arguments)
 
     return middleware

@@ -148,3 +148,18 @@ def test_the_budget_refusal_is_reported_once_however_many_fields_it_stopped() ->
         "errors": [budget, other, {**budget, "path": ["c"]}, {**budget, "path": ["d"]}],
     }
     assert _one_budget_error(result)["errors"] == [budget, other]
+
+
+def test_introspection_fields_with_arguments_pass_the_middleware() -> None:
+    """`__type(name:)` is no field of Query's own map; the middleware must not fail on it."""
+    import time
+    from types import SimpleNamespace
+
+    from shared.graphql_api.input_rules import edge_middleware
+
+    schema = executable_schema()
+    info = SimpleNamespace(
+        field_name="__type", parent_type=schema.query_type, path=SimpleNamespace(prev=None)
+    )
+    answer = edge_middleware(time.monotonic() + 60)(lambda *_, **__: "Event", None, info, name="Event")
+    assert answer == "Event"
