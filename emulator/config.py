@@ -165,6 +165,8 @@ def local_environment() -> dict[str, str]:
         "CORS_ALLOWED_ORIGINS": json.dumps(
             [f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in (3000, 3001, 3002)]
         ),
+        # The Auth emulator accepts any web API key (the bridge's Identity Toolkit calls).
+        "FIREBASE_WEB_API_KEY": "local",
         "GRAPHQL_INTROSPECTION": "true",
         "LOG_LEVEL": "INFO",
     }

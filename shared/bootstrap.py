@@ -28,6 +28,7 @@ from shared.adapters.reconciliation_store import FirestoreReconciliationBooks
 from shared.adapters.refund_store import FirestoreRefundStore
 from shared.adapters.report_job_store import FirestoreReportJobs
 from shared.adapters.sales_report_store import FirestoreSalesReportStore
+from shared.adapters.sign_in_code_store import FirestoreSignInCodes
 from shared.adapters.stripe_cards import StripeSavedCards, StripeTerminal
 from shared.adapters.stripe_gateway import StripeGateway
 from shared.adapters.stripe_payments import StripeConnect, StripePayments, StripeRefunds
@@ -63,6 +64,7 @@ from shared.services.saved_cards import SavedCardService
 from shared.services.scanning import ScanService, signing_keys
 from shared.services.seasons import SeasonService
 from shared.services.seating import SeatingService, SeatsioPort
+from shared.services.sign_in_bridge import LegacySignInService
 from shared.services.stripe_webhooks import StripeWebhookService
 from shared.services.terminal import TerminalService
 from shared.services.texting import TextSender
@@ -345,6 +347,24 @@ class Services:
             verifications=FirestoreEmailVerifications(store.client), claims=self.task_records,
             tasks=self.task_queue, directory=self.authenticator, mailer=self.mailer,
             email_from=self.settings.email_from, backstage_url=self.settings.backstage_url,
+        )  # fmt: skip
+
+    @cached_property
+    def sign_in(self) -> LegacySignInService:
+        """The legacy sign-in bridge (SPEC 4.4, LEGACY_SIGN_IN)."""
+        settings = self.settings
+
+        def texts() -> TextSender:
+            from shared.adapters.plivo_sms import PlivoSms
+
+            return PlivoSms(settings)
+
+        return LegacySignInService(
+            enabled=settings.legacy_sign_in, users=self.store.users, identity=self.identity,
+            directory=self.authenticator, codes=FirestoreSignInCodes(self.store.client),
+            limiter=self.rate_limiter, tasks=self.task_queue, claims=self.task_records,
+            mailer=self.mailer, texts=_once(texts), email_from=settings.email_from,
+            phone_region=settings.default_phone_region,
         )  # fmt: skip
 
     @cached_property

@@ -176,6 +176,19 @@ class Settings(BaseSettings):
         "always exact.",
     )
 
+    # --- Sign-in ------------------------------------------------------------------------------
+    legacy_sign_in: bool = Field(
+        True,
+        description="The legacy sign-in bridge (SPEC 4.4): login, sendUserPhoneAuthentication and "
+        "verifyUserPhoneAuthentication answer the unmodified clients with Firebase session cookies. "
+        "Turn off once Backstage and the portal sign in with the Firebase SDK.",
+    )
+    firebase_web_api_key: str = Field(
+        "",
+        description="Web API key of the Firebase project (public, as in the web clients' config): "
+        "the bridge's password and custom-token sign-ins call the Identity Toolkit with it.",
+    )
+
     # --- GraphQL and HTTP -------------------------------------------------------------------
     forwarded_for_trusted_hops: int = Field(
         1,

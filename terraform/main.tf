@@ -49,6 +49,9 @@ locals {
     GRAPHQL_INTROSPECTION = tostring(var.graphql.introspection)
     GRAPHQL_MAX_DEPTH     = tostring(var.graphql.max_depth)
     GRAPHQL_MAX_COST      = tostring(var.graphql.max_cost)
+    # The legacy sign-in bridge for the unmodified clients (SPEC 4.4).
+    LEGACY_SIGN_IN       = tostring(var.identity.legacy_sign_in)
+    FIREBASE_WEB_API_KEY = var.identity.web_api_key
     # Rate limits key on the X-Forwarded-For entry our own infrastructure appended.
     FORWARDED_FOR_TRUSTED_HOPS = tostring(var.graphql.forwarded_for_trusted_hops)
     # Live stock on pages is folded from the shards at most once per 10 s per event (README "Stock").

@@ -176,8 +176,18 @@ variable "identity" {
     sms_allowed_regions = optional(list(string), ["US", "CA"])
     # Fixed phone numbers and codes for tests: never in production (checked below).
     test_phone_numbers = optional(map(string), {})
+    # The legacy sign-in bridge (SPEC 4.4) for the unmodified clients: turn off once Backstage
+    # and the purchase portal sign in with the Firebase SDK (README, "The existing clients").
+    legacy_sign_in = optional(bool, true)
+    # The Firebase web API key (public: the web clients' config carries it); the bridge's
+    # password and custom-token sign-ins call the Identity Toolkit with it.
+    web_api_key = optional(string, "")
   })
   default = {}
+  validation {
+    condition     = !var.identity.legacy_sign_in || var.identity.web_api_key != ""
+    error_message = "identity.web_api_key is needed while identity.legacy_sign_in is on."
+  }
   validation {
     condition     = length(var.identity.sms_allowed_regions) > 0
     error_message = "identity.sms_allowed_regions must list at least one ISO country code."

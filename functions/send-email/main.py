@@ -12,6 +12,7 @@ from shared.errors import invalid
 from shared.services.account_emails import EMAIL_PATH as ACCOUNT_PATH
 from shared.services.report_exports import EXPORT_PATH as REPORT_EXPORT_PATH
 from shared.services.sales_reports import TASK_PATH as SALES_REPORT_PATH
+from shared.services.sign_in_bridge import TASK_PATH as SIGN_IN_PATH
 from shared.services.waitlist import EMAIL_PATH as WAIT_LIST_PATH
 
 
@@ -26,6 +27,9 @@ def handle(request: flask.Request) -> flask.Response:
         verify_task_request(request, app.settings, function_url(app.settings, "send-email", ACCOUNT_PATH))
         payload = request.get_json(silent=True) or {}
         return json_response({"result": app.account_emails.run_email_task(payload)})
+    if request.path.rstrip("/") == SIGN_IN_PATH:  # the sign-in bridge's codes by e-mail (SPEC 4.4)
+        verify_task_request(request, app.settings, function_url(app.settings, "send-email", SIGN_IN_PATH))
+        return json_response({"result": app.sign_in.run_code_task(request.get_json(silent=True) or {})})
     if request.path.rstrip("/") == SALES_REPORT_PATH:  # SalesReport runs (R-RP-5)
         verify_task_request(
             request, app.settings, function_url(app.settings, "send-email", SALES_REPORT_PATH)

@@ -31,6 +31,7 @@ class RateLimit:
 
 
 HOUR = 3600
+DAY = 24 * HOUR
 
 # Limits: generous for a person (or a household behind one address), tight for a script.
 # Per IP: one NAT address may carry a whole office or a venue's Wi-Fi.
@@ -47,6 +48,19 @@ NOTIFY_EVENT_PER_IP = RateLimit("notifyEvent:ip", limit=60, window_seconds=HOUR)
 TICKET_RESTRICTION_PER_IP = RateLimit("ticketRestriction:ip", limit=120, window_seconds=HOUR)
 # Checkout look-ups by anonymous buyers; BOX_OFFICE+ staff of the context org are exempt.
 USER_EXISTS_PER_IP = RateLimit("userExists:ip", limit=120, window_seconds=HOUR)
+
+# The legacy sign-in bridge (SPEC 4.4, shared.domain.sign_in_codes). Each code allows 5 tries;
+# these bound the codes sent (SMS pumping, SECURITY 18) and the guesses across codes: at most
+# 20 tries per account a day is a 1-in-500 chance of guessing a 4-digit code in a day.
+SIGN_IN_CODE_PER_IP = RateLimit("signInCode:ip", limit=30, window_seconds=HOUR)
+SIGN_IN_CODE_PER_ACCOUNT = RateLimit("signInCode:account", limit=10, window_seconds=HOUR)
+SIGN_IN_CODE_PER_EMAIL = RateLimit("signInCode:email", limit=10, window_seconds=HOUR)
+SIGN_IN_CODE_PER_PHONE = RateLimit("signInCode:phone", limit=10, window_seconds=HOUR)
+SIGN_IN_TRIES_PER_ACCOUNT = RateLimit("signInTries:account", limit=20, window_seconds=DAY)
+SIGN_IN_TRIES_PER_IP = RateLimit("signInTries:ip", limit=60, window_seconds=HOUR)
+# Password sign-ins (Firebase throttles too; this stops one address trying many accounts).
+LOGIN_PER_IP = RateLimit("login:ip", limit=60, window_seconds=HOUR)
+LOGIN_PER_EMAIL = RateLimit("login:email", limit=10, window_seconds=HOUR)
 
 
 def window_start(now: float, window_seconds: int) -> int:

@@ -34,6 +34,9 @@ firestore = {
 identity = {
   authorized_domains  = ["backstage.sellout.example", "tickets.sellout.example"]
   sms_allowed_regions = ["US", "CA"]
+  # The Firebase web app's API key (Firebase console, project settings): the legacy sign-in
+  # bridge for the unmodified clients signs in with it (identity.legacy_sign_in, on by default).
+  web_api_key = "replace_me_web_api_key"
 }
 
 alerting = {

@@ -308,12 +308,10 @@ def test_user_profile_creates_one_platform_stripe_customer():
 @pytest.mark.parametrize(
     "operation",
     [
-        'login(email: "a@example.com", password: "x") { token }',
+        # login, setUserPassword and send/verifyUserPhoneAuthentication are bridged while
+        # LEGACY_SIGN_IN is on (tests/integration/test_sign_in_bridge.py).
         'resetUserPassword(forgotPasswordCode: "c", password: "x")',
         'resetUserPasswordInApp(oldPassword: "a", newPassword: "b")',
-        'setUserPassword(password: "x") { _id }',
-        'sendUserPhoneAuthentication(phoneNumber: "+15555550100")',
-        'verifyUserPhoneAuthentication(phoneNumber: "+15555550100", phoneVerificationToken: "1") { token }',
         "sendUserPhoneVerification { sent }",
         'verifyUserPhoneNumber(phoneVerificationToken: "1234") { phoneVerified }',
     ],

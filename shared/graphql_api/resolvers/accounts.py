@@ -160,16 +160,52 @@ def resolve_update_user_profile(_: None, info: GraphQLResolveInfo, userProfile: 
 # --- REPLACED by Firebase Authentication (SPEC 4.4) ----------------------------------------------
 
 
-@mutation.field("login")
 @mutation.field("resetUserPassword")
 @mutation.field("resetUserPasswordInApp")
-@mutation.field("setUserPassword")
-@mutation.field("sendUserPhoneAuthentication")
-@mutation.field("verifyUserPhoneAuthentication")
 @mutation.field("sendUserPhoneVerification")
 @mutation.field("verifyUserPhoneNumber")
 def resolve_replaced(_: None, info: GraphQLResolveInfo, **_kwargs: Any) -> Any:
     raise replaced_by_firebase()
+
+
+# --- the legacy sign-in bridge (SPEC 4.4, LEGACY_SIGN_IN; shared.services.sign_in_bridge) -------
+
+
+@mutation.field("login")
+def resolve_login(_: None, info: GraphQLResolveInfo, email: str, password: str) -> Any:
+    c = ctx(info)
+    session = c.services.sign_in.login(email, password, caller_address(info))
+    return {"user": doc(session.user), "token": session.token}
+
+
+@mutation.field("sendUserPhoneAuthentication")
+def resolve_send_user_phone_authentication(
+    _: None,
+    info: GraphQLResolveInfo,
+    email: str | None = None,
+    phoneNumber: str | None = None,
+    isLogin: bool | None = None,
+) -> bool:
+    return ctx(info).services.sign_in.request_code(email, phoneNumber, isLogin, caller_address(info))
+
+
+@mutation.field("verifyUserPhoneAuthentication")
+def resolve_verify_user_phone_authentication(
+    _: None,
+    info: GraphQLResolveInfo,
+    phoneVerificationToken: str,
+    email: str | None = None,
+    phoneNumber: str | None = None,
+) -> Any:
+    c = ctx(info)
+    session = c.services.sign_in.verify_code(email, phoneNumber, phoneVerificationToken, caller_address(info))
+    return {"user": doc(session.user), "token": session.token}
+
+
+@mutation.field("setUserPassword")
+def resolve_set_user_password(_: None, info: GraphQLResolveInfo, password: str) -> Any:
+    c = ctx(info)
+    return doc(c.services.sign_in.set_password(c.principal, password))
 
 
 @mutation.field("forgotUserPassword")
