@@ -39,10 +39,11 @@ def connecting_ip(request: flask.Request, trusted_hops: int = 1) -> str:
     return request.headers.get("X-Real-IP", "") or (request.remote_addr or "")
 
 
-def principal_for(request: flask.Request, services: Services) -> Principal | None:
+def principal_for(request: flask.Request, services: Services, token: str | None = None) -> Principal | None:
     """The signed-in caller, or None: a bad or missing token makes the request anonymous; fields
-    and operations that need a user then fail with "Authentication Required."."""
-    token = bearer_token(request)
+    and operations that need a user then fail with "Authentication Required.". `token` (a
+    session the request itself just opened) stands in for the bearer token."""
+    token = token or bearer_token(request)
     if not token:
         return None
     authenticator = services.authenticator

@@ -61,6 +61,12 @@ class RequestContext:
         """The signed-in caller (verified once per request), or None when anonymous."""
         return principal_for(self.request, self.services)
 
+    def signed_in(self, token: str) -> None:
+        """A sign-in (the legacy bridge) answers as the user it signed in: the rest of its answer
+        (their own org context and role) is read with the new session, not as anonymous."""
+        self.__dict__["token"] = token
+        self.__dict__["principal"] = principal_for(self.request, self.services, token)
+
     @cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.services)

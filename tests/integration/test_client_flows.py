@@ -73,9 +73,11 @@ def test_the_purchase_portal_buys_with_a_discount_code_as_it_really_sends_it() -
     # PhoneCode screen: `{email}` only; the 4-digit code arrives by e-mail.
     assert ok(send("sign_in", "sendUserPhoneAuthentication", {"email": email}))["sendUserPhoneAuthentication"]
     code = next_code(emailed_codes, email)
-    token = ok(
+    verified = ok(
         send("sign_in", "verifyUserPhoneAuthentication", {"email": email, "phoneVerificationToken": code})
-    )["verifyUserPhoneAuthentication"]["token"]
+    )["verifyUserPhoneAuthentication"]
+    token = verified["token"]
+    assert verified["user"]["orgContextId"] == ""  # read as a string (`orgContextId.length`)
     assert ok(send("purchase_portal", "UserProfile", token=token))["userProfile"]["userId"] == user_id
 
     # The promo-code box takes the discount code too; the discount box checks it for the cart.

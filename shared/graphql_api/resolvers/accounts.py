@@ -175,6 +175,7 @@ def resolve_replaced(_: None, info: GraphQLResolveInfo, **_kwargs: Any) -> Any:
 def resolve_login(_: None, info: GraphQLResolveInfo, email: str, password: str) -> Any:
     c = ctx(info)
     session = c.services.sign_in.login(email, password, caller_address(info))
+    c.signed_in(session.token)
     return {"user": doc(session.user), "token": session.token}
 
 
@@ -199,6 +200,7 @@ def resolve_verify_user_phone_authentication(
 ) -> Any:
     c = ctx(info)
     session = c.services.sign_in.verify_code(email, phoneNumber, phoneVerificationToken, caller_address(info))
+    c.signed_in(session.token)
     return {"user": doc(session.user), "token": session.token}
 
 
