@@ -18,26 +18,47 @@ help:
 	@echo "make reconcile  compare a day of the local Stripe with our orders and refunds (DATE=YYYY-MM-DD, default yesterday UTC)"
 
 # --- installation (idempotent: each step reruns only when its lock file changed) -------------
+# Each step runs through emulator.progress: a line every 10 s while it works, its time when done
+# (the README's install timings are these lines). Python packages come as wheels only: nothing
+# is compiled (localstripe, pure Python, publishes no wheel; its sdist builds in a second).
+PROGRESS := $(PYTHON) -m emulator.progress
+
 install: $(VENV)/.installed $(EMU_VENV)/.installed emulator/node_modules/.installed
 	@$(PY) -m emulator.preflight
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@echo "==> Python virtualenv for the app ($(VENV))"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -r requirements-dev.txt
+	@$(PROGRESS) "pip itself" -- $(PY) -m pip install --upgrade pip
+	@$(PROGRESS) "app packages (pip, wheels only)" -- \
+		$(PY) -m pip install --only-binary=:all: -r requirements-dev.txt
 	@touch $@
 
 $(EMU_VENV)/.installed: emulator/requirements.txt
 	@echo "==> Python virtualenv for the emulators ($(EMU_VENV); they pin protobuf<5)"
 	@test -x $(EMU_VENV)/bin/python || $(PYTHON) -m venv $(EMU_VENV)
-	@$(EMU_VENV)/bin/python -m pip install --quiet --upgrade pip
-	@$(EMU_VENV)/bin/python -m pip install --quiet -r emulator/requirements.txt
+	@$(PROGRESS) "pip itself" -- $(EMU_VENV)/bin/python -m pip install --upgrade pip
+	@$(PROGRESS) "emulator packages (pip, wheels only)" -- \
+		$(EMU_VENV)/bin/python -m pip install --only-binary=:all: --no-binary=localstripe -r emulator/requirements.txt
 	@touch $@
 
+# firebase-tools (the Auth emulator) and mjml (the e-mail templates), without npm's optional
+# packages: the only one with native code is re2, an optional dependency of firebase-tools'
+# Hosting emulator (superstatic); it has no prebuilt binary here and compiled from source for 2
+# to 20 minutes on a 2-core machine, depending on its load, and the Auth emulator does not use
+# it. npm installs into a staging folder that then replaces node_modules in one move, so a
+# failed or interrupted install leaves the old one working, and a node_modules that is a symlink
+# (a git worktree sharing another checkout's) is replaced by this checkout's own instead of
+# emptied in place.
+NPM_STAGING := emulator/.npm-staging
 emulator/node_modules/.installed: emulator/package.json emulator/package-lock.json
-	@echo "==> firebase-tools for the Auth emulator (npm, about a minute the first time)"
-	@cd emulator && npm ci --no-audit --no-fund --loglevel=error
+	@echo "==> firebase-tools and mjml (npm)"
+	@rm -rf $(NPM_STAGING) && mkdir -p $(NPM_STAGING)
+	@cp emulator/package.json emulator/package-lock.json $(NPM_STAGING)/
+	@cd $(NPM_STAGING) && $(PROGRESS) "npm ci (no optional native modules)" -- \
+		npm ci --omit=optional --no-audit --no-fund --loglevel=error
+	@rm -rf emulator/node_modules && mv $(NPM_STAGING)/node_modules emulator/node_modules
+	@rm -rf $(NPM_STAGING)
 	@touch $@
 
 # --- local stack -----------------------------------------------------------------------------
