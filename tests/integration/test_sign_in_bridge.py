@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -294,3 +296,31 @@ def test_no_code_or_password_reaches_a_log() -> None:
     assert "pass phrase" not in text
     for secret in (code, wrong):
         assert not re.search(rf"(?<!\d){secret}(?!\d)", text), f"a sign-in code was logged: {secret}"
+
+
+def test_concurrent_guesses_of_one_code_get_at_most_five_judgements() -> None:
+    """Each try is counted under a compare-and-set on the code document: twelve guesses at once
+    cannot all be judged against the same try count."""
+    user = account()
+    send("sign_in", "sendUserPhoneAuthentication", {"email": user.email})
+    code = next_code(emailed_codes, user.email)
+    wrong = f"{(int(code) + 1) % 10000:04d}"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda _: verify(user.email, wrong), range(12)))
+
+    messages = Counter(error_of(answer)["message"] for answer in answers)
+    assert set(messages) <= {
+        "The code you entered is incorrect.",
+        sign_in_codes.TOO_MANY_TRIES,
+        "Please try again.",
+    }
+    stored = services().store.client.collection("signInCodes").document(user.id).get().to_dict()
+    assert stored is not None
+    # Every guess answered "incorrect" was counted, and no more than five were.
+    assert messages["The code you entered is incorrect."] == stored["tries"] <= sign_in_codes.MAX_TRIES
+    final = verify(user.email, code)
+    if stored["tries"] == sign_in_codes.MAX_TRIES:
+        assert error_of(final)["message"] == sign_in_codes.TOO_MANY_TRIES
+    else:  # some guesses lost every compare-and-set and were answered "try again", uncounted
+        assert final["data"]["verifyUserPhoneAuthentication"]["token"]
