@@ -10,6 +10,7 @@ from tests/integration and its shared session stack."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -64,6 +65,13 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it ended meanwhile
+        return b""
+
+
 @dataclass
 class Run:
     stack_dir: Path
@@ -89,11 +97,7 @@ class Run:
 
     def stack_process(self) -> int:
         """The `python -m emulator.stack run` that make started."""
-        (pid,) = [
-            pid
-            for pid in _group_members(self.pipeline.pid)
-            if b"emulator.stack\0run" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
+        (pid,) = [pid for pid in _group_members(self.pipeline.pid) if b"emulator.stack\0run" in _cmdline(pid)]
         return pid
 
     def signal_like_a_terminal(self, signum: int) -> None:
@@ -122,9 +126,11 @@ def make_run(tmp_path: Path) -> Iterator[Run]:
     finally:  # whatever the outcome, leave nothing of this throwaway stack running
         for pid in run.recorded_pids().values():
             for member in _group_members(pid):
-                os.kill(member, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(member, signal.SIGKILL)
         if pipeline.poll() is None:
-            os.killpg(pipeline.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pipeline.pid, signal.SIGKILL)
             pipeline.wait()
 
 
