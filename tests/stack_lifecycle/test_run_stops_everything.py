@@ -106,10 +106,30 @@ class Run:
 
 
 @pytest.fixture
-def make_run(tmp_path: Path) -> Iterator[Run]:
-    # The environment of a person's shell: this test session's own stack settings left out.
+def run_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a person's shell (this test session's own stack settings left out),
+    on free ports and a throwaway stack directory."""
     env = {k: v for k, v in os.environ.items() if k not in local_environment()}
-    env |= _free_ports() | {"SELLOUT_STACK_DIR": str(tmp_path / "stack")}
+    return env | _free_ports() | {"SELLOUT_STACK_DIR": str(tmp_path / "stack")}
+
+
+@pytest.fixture
+def saas_left_running(run_env: dict[str, str]) -> None:
+    """A service an earlier start left running (the SaaS stand-in), started and ready before
+    `make run` is launched, so the run has to reuse it (a start racing the run's own could win
+    or lose the stack's lock)."""
+    subprocess.run(
+        [str(stack.APP_PYTHON), "-c", "from emulator import stack; stack.start(['saas'], quiet=True)"],
+        cwd=REPO_ROOT,
+        env={**run_env, "PYTHONPATH": str(REPO_ROOT)},
+        check=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def make_run(tmp_path: Path, run_env: dict[str, str]) -> Iterator[Run]:
+    env = run_env
     log = tmp_path / "run.log"
     pipeline = subprocess.Popen(
         # `-o install`: the installation is the test session's, never redone from here.
@@ -147,15 +167,10 @@ def _assert_all_gone(run: Run, stack_process: int, recorded: dict[str, int]) -> 
     assert run.recorded_pids() == {}
 
 
-def test_ctrl_c_through_a_pipe_stops_everything_even_services_it_reused(make_run: Run):
-    # A service left running by an earlier start (here: the SaaS stand-in) is reused and said so.
-    subprocess.run(
-        [str(stack.APP_PYTHON), "-c", "from emulator import stack; stack.start(['saas'], quiet=True)"],
-        cwd=REPO_ROOT,
-        env={**make_run.env, "PYTHONPATH": str(REPO_ROOT)},
-        check=True,
-        timeout=120,
-    )
+def test_ctrl_c_through_a_pipe_stops_everything_even_services_it_reused(
+    saas_left_running: None, make_run: Run
+):
+    # The service an earlier start left running is reused and said so.
     make_run.wait_for_output(r"Everything is ready")
     assert re.search(r"reusing saas: already running", make_run.output())
     recorded = make_run.recorded_pids()
