@@ -518,10 +518,8 @@ class CheckoutService:
         the seats this checkout had booked."""
         if reservation.paymentIntentId:
             try:
-                self.payments.cancel(
-                    reservation.stripeAccount, reservation.paymentIntentId,
-                    idempotency_key=f"cancel-{reservation.id}",
-                )  # fmt: skip
+                if not self._cancel_payment(reservation):
+                    return  # captured meanwhile: its order is written, the stock stays with it
             except DomainError:
                 log.exception("payment not cancelled", extra={"reservationId": reservation.id})
         if not self._release_quietly(reservation.id):
@@ -605,8 +603,19 @@ class CheckoutService:
         found = self.checkout.reservation_for_intent(intent_id)
         if found is None or found[0].userId != caller.user_id or found[0].state != "held":
             return
-        self.payments.cancel(found[0].stripeAccount, intent_id, idempotency_key=f"cancel-{found[0].id}")
-        self._release_quietly(found[0].id)
+        if self._cancel_payment(found[0]):
+            self._release_quietly(found[0].id)
+
+    def _cancel_payment(self, reservation: Reservation) -> bool:
+        """Cancel the reservation's authorization. True when Stripe says it is canceled: only then
+        may its stock go back. False when it was captured meanwhile (createOrder or the webhook
+        is writing its order): releasing the stock then would let it be sold twice, or leave a
+        paid buyer without an order once it sold out (capture x cancel, README)."""
+        account, intent_id = reservation.stripeAccount, reservation.paymentIntentId
+        state = self.payments.cancel(account, intent_id, idempotency_key=f"cancel-{reservation.id}")
+        if state is None:  # not cancelable: already canceled, or captured
+            state = self.payments.retrieve(account, intent_id)
+        return bool(state.status == "canceled")
 
     def expire(self, reservation_id: str) -> str:
         """The reservation's expiry task: free unpaid stock; a paid reservation is fulfilled."""
@@ -629,9 +638,9 @@ class CheckoutService:
                     self._abort(reservation)
                     return "released"
                 return "fulfilled"
-            self.payments.cancel(
-                reservation.stripeAccount, intent.id, idempotency_key=f"cancel-{reservation.id}"
-            )
+            if not self._cancel_payment(reservation):
+                self.fulfil(reservation.id)  # paid between our look and the cancel
+                return "fulfilled"
         self._release_quietly(reservation.id)
         return "released"
 
