@@ -96,7 +96,7 @@ class OneOrderMoney(RuleBasedStateMachine):
 
 
 OneOrderMoney.TestCase.settings = settings(
-    max_examples=2,
+    max_examples=4,
     stateful_step_count=6,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
