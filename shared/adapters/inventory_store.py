@@ -350,7 +350,7 @@ class FirestoreInventory:
                 continue
             # The first item looks from two random picks and the sale takes from the fuller
             # shard ("two choices"): shards drain evenly and stay open for the tail.
-            for _ in range(choices):
+            for _ in range(0 if short else choices):  # an item is short already: only count the rest
                 start = random.random()  # noqa: S311 - load spreading, not security
                 found.update(
                     (s.index, (s, t)) for s, t in self._shards_with(event_id, "open", key, want, start)
