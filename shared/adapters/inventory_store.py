@@ -47,6 +47,7 @@ from shared.domain.inventory import (
     plan_migration,
     plan_resize,
     plan_take,
+    release_shortfall,
     remaining,
 )
 from shared.domain.models import TicketedListing
@@ -407,8 +408,14 @@ class FirestoreInventory:
 
         def attempt() -> bool | None:
             versioned = self._read_versioned(event_id, sorted(allocation))
-            apply_release([s for s, _ in versioned], allocation)
-            return True if self._commit_if_unchanged(event_id, versioned, extra_writes) else None
+            found = {s.index: (s, t) for s, t in versioned}
+            short = release_shortfall([s for s, _ in versioned], allocation)
+            touched = {s.index for s in apply_release([s for s, _ in versioned], allocation)}
+            if short:  # a refund gave some of these units back here meanwhile: they are taken elsewhere
+                spill = self._place_on_holders(event_id, short, found)
+                touched |= {s.index for s in apply_release([s for s, _ in found.values()], spill)}
+            changed = [(s, t) for s, t in found.values() if s.index in touched]
+            return True if self._commit_if_unchanged(event_id, changed, extra_writes) else None
 
         if allocation or extra_writes:
             self._retrying(attempt)
@@ -430,27 +437,37 @@ class FirestoreInventory:
 
         def attempt() -> bool | None:
             found = {s.index: (s, t) for s, t in self._read_versioned(event_id, legacy)} if wanted else {}
-            for key, quantity in wanted.items():
-                if sum(s.taken.get(key, 0) for s, _ in found.values()) < quantity:
-                    found.update(
-                        (s.index, (s, t)) for s, t in self._shards_with(event_id, "held", key, quantity, None)
-                    )
-            allocation: Allocation = {}
-            for key, quantity in wanted.items():
-                left = quantity
-                for shard, _ in found.values():
-                    part = min(left, shard.taken.get(key, 0) - allocation.get(shard.index, {}).get(key, 0))
-                    if part > 0:
-                        allocation.setdefault(shard.index, {})[key] = part
-                        left -= part
-                    if not left:
-                        break
+            allocation = self._place_on_holders(event_id, wanted, found)
             touched = {s.index for s in apply_release([s for s, _ in found.values()], allocation)}
             changed = [(s, t) for s, t in found.values() if s.index in touched]
             return True if self._commit_if_unchanged(event_id, changed, extra_writes) else None
 
         if wanted or extra_writes:
             self._retrying(attempt)
+
+    def _place_on_holders(
+        self, event_id: str, wanted: Mapping[StockKey, int], found: dict[int, Versioned]
+    ) -> Allocation:
+        """Where `wanted` units can be given back: shards in `found` first, then shards that sold
+        the item (`held`, found by query and added to `found`), never more than a shard holds."""
+        for key, quantity in wanted.items():
+            if sum(s.taken.get(key, 0) for s, _ in found.values()) < quantity:
+                found.update(
+                    (s.index, (s, t))
+                    for s, t in self._shards_with(event_id, "held", key, quantity + len(found), None)
+                    if s.index not in found
+                )
+        allocation: Allocation = {}
+        for key, quantity in wanted.items():
+            left = quantity
+            for shard, _ in found.values():
+                part = min(left, shard.taken.get(key, 0) - allocation.get(shard.index, {}).get(key, 0))
+                if part > 0:
+                    allocation.setdefault(shard.index, {})[key] = part
+                    left -= part
+                if not left:
+                    break
+        return allocation
 
     def resize(self, event_id: str, shard_count: int, new_caps: Mapping[StockKey, int]) -> None:
         """Change item capacities (updateEvent; K reads): growth goes into new small shards,

@@ -265,6 +265,22 @@ def apply_take(shards: list[Shard], allocation: Allocation) -> list[Shard]:
     return touched
 
 
+def release_shortfall(shards: list[Shard], allocation: Allocation) -> dict[StockKey, int]:
+    """Units of `allocation` its shards no longer hold: a refund, which does not know where its
+    order's units came from, may have given units back to a shard a reservation or hold had
+    taken from. Those units are still taken elsewhere, so a release must give them back there;
+    clamped at zero on the recorded shard, they would stay taken for good."""
+    by_index = {s.index: s for s in shards}
+    short: dict[StockKey, int] = {}
+    for index, parts in allocation.items():
+        shard = by_index.get(index)
+        for key, units in parts.items():
+            missing = units - (shard.taken.get(key, 0) if shard else 0)
+            if missing > 0:
+                short[key] = short.get(key, 0) + missing
+    return short
+
+
 def apply_release(shards: list[Shard], allocation: Allocation) -> list[Shard]:
     """Give units back to the shards they were taken from (never below zero taken)."""
     by_index = {s.index: s for s in shards}

@@ -29,6 +29,7 @@ from shared.domain.inventory import (
     LEGACY_LAYOUT,
     Shard,
     SoldOutError,
+    apply_release,
     promotion_key,
     split,
     ticket_type_key,
@@ -330,6 +331,60 @@ def test_a_release_never_takes_a_counter_below_zero() -> None:
     (shard, _), = inventory.all_shards(event.id)  # fmt: skip
     assert shard.taken.get(key, 0) == 0
     assert shard.remaining(key) == 10  # never more than the capacity either
+
+
+class ClampingRelease(FirestoreInventory):
+    """The control: a release as it was — each unit back to the shard the reservation recorded,
+    clamped at zero there, whatever a refund gave back to that shard meanwhile."""
+
+    def release(
+        self,
+        event_id: str,
+        allocation: Mapping[int, Mapping[str, int]],
+        extra_writes: Callable[[firestore.WriteBatch], None] | None = None,
+    ) -> None:
+        def attempt() -> bool | None:
+            versioned = self._read_versioned(event_id, sorted(allocation))
+            apply_release([s for s, _ in versioned], {i: dict(p) for i, p in allocation.items()})
+            return True if self._commit_if_unchanged(event_id, versioned, extra_writes) else None
+
+        self._retrying(attempt)
+
+
+def _after_a_refund_landed_on_a_reserved_shard(event: Event) -> tuple[dict[int, dict[str, int]], list[str]]:
+    """Two shards: a reservation holds 2 units of shard A, a sold order 1 unit of shard B, and
+    that order's refund (which does not know where its units came from) gave its unit back to A.
+    Returns the reservation's allocation and the stock keys."""
+    inventory = services().store.inventory
+    keys = [ticket_type_key(event.ticketTypes[0].id), tier_key(event.ticketTypes[0].tiers[0].id)]
+    (a, _), (b, _) = inventory.all_shards(event.id)
+    batch = inventory.client.batch()
+    for shard, units in ((a, 2 - 1), (b, 1)):
+        shard.taken = dict.fromkeys(keys, units)
+        batch.update(inventory.ref(event.id, shard.index), shard_fields(shard))
+    batch.commit()
+    return {a.index: dict.fromkeys(keys, 2)}, keys
+
+
+@pytest.mark.parametrize("inventory_kind", ["control", "guarded"])
+def test_a_reservation_released_after_a_refund_landed_on_its_shard_gives_back_every_unit(
+    inventory_kind: str,
+) -> None:
+    event = _event(capacity=20, tiers=(20,))
+    allocation, keys = _after_a_refund_landed_on_a_reserved_shard(event)
+    store = services().store.inventory
+    inventory = ClampingRelease(store.client) if inventory_kind == "control" else store
+
+    inventory.release(event.id, allocation)
+
+    totals = _taken(event.id)
+    taken = {key: totals.get(key, 0) for key in keys}
+    if inventory_kind == "control":
+        assert taken == dict.fromkeys(keys, 1)  # the order's unit on B stays taken for good
+    else:
+        assert taken == dict.fromkeys(keys, 0)  # nothing is sold or held: every unit is back
+    for shard, _ in store.all_shards(event.id):
+        assert all(units >= 0 for units in shard.taken.values())
 
 
 # --- migration of the legacy layout ------------------------------------------------------------
