@@ -103,6 +103,9 @@ def _partial_during_full(*, guarded: bool) -> tuple[Any, Any, AskedStripe, Any]:
 
     def partial() -> None:
         data_of(admin.gql(REFUND, {"o": order.id, "t": [order.tickets[0].id]}))
+        # Settled and its lock released (the webhook may settle it just after the answer): a lock
+        # still held would make even the unguarded claim wait and plan again, hiding the race.
+        wait_for(lambda: not stored_order(order.id).refundPending, timeout=60)
 
     stripe, outcome = _paused_refund(
         order, [t.id for t in order.tickets], partial, guarded=guarded, fees=True

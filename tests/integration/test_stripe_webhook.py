@@ -148,4 +148,10 @@ def test_a_signed_body_that_is_not_an_event_is_refused_with_400_and_recorded_now
         }
     # Stripe signs text: a body that is not UTF-8 cannot carry a valid signature at all.
     assert _deliver_raw(b"\xff\xfe not utf-8").status_code == 400
-    assert list(events.stream()) == []
+    # Only the ids these bodies carry: events of earlier tests' payments, delivered late by the
+    # local Stripe, may land in the same collection meanwhile.
+    ours = {"evt_in_a_list", "evt_a_string", "7", "evt_no_type", "evt_list_data", "evt_no_object",
+            "evt_no_object_id", "evt_account"}  # fmt: skip
+    stored = {snapshot.id for snapshot in events.stream()}
+    assert stored & ours == set()
+    assert all(event_id.startswith("evt_") for event_id in stored)  # only real events' ids
