@@ -1,17 +1,19 @@
 """Firestore side of the stock shards (shared.domain.inventory): one document per shard,
 `inventory/{id}` = {eventId, index, capacity: {item: n}, taken: {item: n}, open: [item],
-held: [item], pick}. Only `eventId`, `open`, `held` and `pick` are indexed (firestore.indexes.json
-exempts the two maps): a sale rewrites index entries only when an item of the shard runs out.
+held: [item], rank}. Only `eventId`, `open`, `held` and `rank` are indexed (firestore.indexes.json
+exempts the two maps). `rank` is the shard's level (units of sale left) plus a random fraction
+drawn on every write.
 
-A sale finds its shards through the composite index (eventId, open CONTAINS, pick): one query per
-item from a random pick reads one shard for a one-ticket order (its tier's shard also holds the
-ticket type). Only when those shards cannot serve the order does it read every open shard of the
-short item, in one query, and that consistent read is the only thing that says SOLD_OUT — so a
-buyer is never refused while a unit is free. Then it writes the shards only if they are unchanged
-since the read (a precondition on their update time), in one atomic batch with the caller's
-documents. Nobody holds a lock; a buyer who lost a race re-reads and retries after a few
-milliseconds. (Firestore transactions take pessimistic locks here: 32 buyers on two shards timed
-out on the emulator's lock queue.)
+A sale finds its shards through the composite index (eventId, open CONTAINS, rank): one query per
+item, from a random place in the highest level, reads one shard for a one-ticket order (its
+tier's shard also holds the ticket type). Taking from the highest level drains the shards in
+rounds, so as many as possible stay open until the last units. Only when those shards cannot
+serve the order does it read every open shard of the short item, in one query, and that
+consistent read is the only thing that says SOLD_OUT — so a buyer is never refused while a unit
+is free. Then it writes the shards only if they are unchanged since the read (a precondition on
+their update time), in one atomic batch with the caller's documents. Nobody holds a lock; a buyer
+who lost a race re-reads and retries after a few milliseconds. (Firestore transactions take
+pessimistic locks here: 32 buyers on two shards timed out on the emulator's lock queue.)
 
 Shard ids are spread over the key space (a hash prefix), never sequential: Firestore splits hot
 key ranges, and one event's shards written at once must not share one. Legacy shards (indexes
@@ -42,6 +44,7 @@ from shared.domain.inventory import (
     apply_release,
     apply_take,
     held_keys,
+    level,
     open_keys,
     plan_growth,
     plan_migration,
@@ -54,11 +57,17 @@ from shared.domain.models import TicketedListing
 from shared.errors import DomainError, ErrorCode
 
 COLLECTION = "inventory"
-CHOICES = 2  # random picks a sale looks from (README "Stock": the tail model)
+RECHECK_TOP = 0.05  # share of sales that read the highest level afresh instead of the one remembered
 BATCH_WRITES = 450  # shard writes per batch (Firestore's limit is 500 per commit)
 IN_QUERY_LIMIT = 30  # Firestore's limit of values in one `in` filter
 SUMMARIES = "stockSummaries"  # {listingId}: {remaining: {item: n}, foldedAt} for page views
 FOLDS = "stockFolds"  # {listingId}~{window}: who folds a listing's summary in that window
+LEVEL_STEPS = 4  # windows _at_top tries before the exact query over every open shard
+# Levels a sale's search window spans below the top (README "Stock"): 1 drains the shards in exact
+# rounds but sends every buyer to a level's last few shards as it empties; 1.25 also spreads them
+# over a quarter of the level below and still leaves as many shards open with 5 % of the stock
+# left as exact rounds (one per unit left, simulated by the benchmark); 1.5 would leave 0.4 % fewer.
+LEVEL_WINDOW = 1.25
 R = TypeVar("R")
 L = TypeVar("L", bound=TicketedListing)
 Versioned = tuple[Shard, Any]  # a shard and the update time it was read at
@@ -77,16 +86,17 @@ def shard_id(event_id: str, index: int) -> str:
 
 def shard_fields(shard: Shard) -> dict[str, Any]:
     """What a sale, release or resize rewrites: the counts, the two indexed lists they imply, and
-    a new random `pick`. Moving the shard in pick order on every write keeps sales spread: a
-    fixed pick would send a shard the buyers of the gap before it for good, and when a shard
-    closes, its gap would fall to its neighbour — a few shards would drain early and carry the
-    sale's tail alone."""
+    the shard's `rank`: its level (units of sale left) plus a random fraction. Sales take from a
+    random shard of the highest level, so the shards drain in rounds (all of them from 10 to 9,
+    then to 8, ...) and as many as possible stay open for the tail; the fraction, drawn anew on
+    every write, spreads the buyers over the shards of a level. No value on the path grows
+    monotonically: a rank only falls, by one level per sale, to a new random place."""
     return {
         "capacity": shard.capacity,
         "taken": shard.taken,
         "open": open_keys(shard),
         "held": held_keys(shard),
-        "pick": random.random(),  # noqa: S311 - load spreading, not security
+        "rank": level(shard) + random.random(),  # noqa: S311 - load spreading, not security
     }
 
 
@@ -123,6 +133,9 @@ class FirestoreInventory:
         self.summaries = client.collection(SUMMARIES)
         self.folds = client.collection(FOLDS)
         self.clock = clock
+        # The highest level each item was last sold from (see _at_top): a hint, never trusted for
+        # SOLD_OUT. Per process; a new instance reads the top once.
+        self._top: dict[tuple[str, StockKey], int] = {}
 
     def ref(self, event_id: str, index: int) -> firestore.DocumentReference:
         return self.collection.document(shard_id(event_id, index))
@@ -217,18 +230,61 @@ class FirestoreInventory:
         return sorted(shards, key=lambda versioned: versioned[0].index)
 
     def _shards_with(
-        self, event_id: str, field: str, key: StockKey, limit: int, start: float | None
+        self,
+        event_id: str,
+        field: str,
+        key: StockKey,
+        limit: int,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        descending: bool = False,
     ) -> list[Versioned]:
-        """Up to `limit` shards whose `field` list contains `key`, in pick order from `start`
-        (None: from the first, which reads them all when fewer than `limit` exist)."""
+        """Up to `limit` shards whose `field` list contains `key`, in rank order (within
+        [low, high) when given; from the first, which reads them all when fewer than `limit`
+        exist)."""
         query = self.collection.where(filter=FieldFilter("eventId", "==", event_id)).where(
             filter=FieldFilter(field, "array_contains", key)
         )
-        if start is not None:
-            query = query.where(filter=FieldFilter("pick", ">=", start))
-        snapshots = list(query.order_by("pick").limit(limit).stream())
+        if low is not None:
+            query = query.where(filter=FieldFilter("rank", ">=", low))
+        if high is not None:
+            query = query.where(filter=FieldFilter("rank", "<", high))
+        direction = firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING
+        snapshots = list(query.order_by("rank", direction=direction).limit(limit).stream())
         record_reads(max(1, len(snapshots)))  # a query costs at least one read
         return [(_from_doc(s.to_dict() or {}), s.update_time) for s in snapshots]
+
+    def _at_top(self, event_id: str, key: StockKey, want: int) -> list[Versioned] | None:
+        """Up to `want` open shards of `key` near the highest level, from a random place in the
+        window of LEVEL_WINDOW levels below the top: usually one query (one read for one unit).
+        The window reaches a little into the level below, so the last shards of a level do not
+        draw every buyer while it empties. The top is remembered per item from the last sale (levels only
+        fall during a sale); a window that has emptied costs two more queries (the place wrapped
+        to the window's start, then the highest shard left, whose level is the new top), and a
+        share of sales reads the top afresh, so units given back at a higher level are found.
+        None: the item has no open shard at all (that last query is one consistent read of the
+        highest open shard, so this is exact)."""
+        remembered = (event_id, key)
+        top = self._top.get(remembered)
+        for step in range(LEVEL_STEPS):
+            if top is None or (step == 0 and random.random() < RECHECK_TOP):  # noqa: S311
+                highest = self._shards_with(event_id, "open", key, 1, descending=True)
+                if not highest:
+                    self._top.pop(remembered, None)
+                    return None
+                top = level(highest[0][0])
+            low, high = top + 1 - LEVEL_WINDOW, top + 1
+            start = low + random.random() * LEVEL_WINDOW  # noqa: S311 - load spreading, not security
+            found = self._shards_with(event_id, "open", key, want, low=start, high=high)
+            if len(found) < want:  # wrap around to the window's start
+                found += self._shards_with(event_id, "open", key, want - len(found), low=low, high=start)
+            if found:
+                self._top[remembered] = top
+                return found
+            top = None  # the window has emptied: read the top again
+        self._top.pop(remembered, None)
+        return []
 
     def live_stock(self, listings: Iterable[TicketedListing]) -> dict[str, dict[StockKey, int]]:
         """Remaining units per item of each listing, for page views (`event`, `eventTickets`,
@@ -336,11 +392,11 @@ class FirestoreInventory:
         raise busy_error()
 
     def _find_open(self, event_id: str, wants: Mapping[StockKey, int]) -> list[Versioned]:
-        """Shards that together can serve `wants`, found from a random pick; SOLD_OUT (with the
-        exact number left) only from one consistent query over every open shard of an item."""
+        """Shards that together can serve `wants`, from the highest level of each item; SOLD_OUT
+        (with the exact number left) only from one consistent query over every open shard of an
+        item."""
         found: dict[int, Versioned] = {}
         short: dict[StockKey, int] = {}
-        choices = CHOICES
 
         def available(key: StockKey) -> int:
             return sum(max(0, shard.remaining(key)) for shard, _ in found.values())
@@ -349,26 +405,23 @@ class FirestoreInventory:
             want = wants[key]
             if available(key) >= want:
                 continue
-            # The first item looks from two random picks and the sale takes from the fuller
-            # shard ("two choices"): shards drain evenly and stay open for the tail.
-            for _ in range(0 if short else choices):  # an item is short already: only count the rest
-                start = random.random()  # noqa: S311 - load spreading, not security
-                found.update(
-                    (s.index, (s, t)) for s, t in self._shards_with(event_id, "open", key, want, start)
-                )
-            choices = 1
-            if available(key) >= want:
-                continue
-            # From the first pick: fewer than `want` shards back means these are all of them.
-            every = self._shards_with(event_id, "open", key, want, None)
+            if not short:  # an item is short already: only count the rest
+                at_top = self._at_top(event_id, key, want)
+                if at_top is None:  # no open shard at all, read consistently: exact
+                    short[key] = 0
+                    continue
+                found.update((s.index, (s, t)) for s, t in at_top)
+                if available(key) >= want:
+                    continue
+            # From the first: fewer than `want` shards back means these are all of them.
+            every = self._shards_with(event_id, "open", key, want)
             found.update((s.index, (s, t)) for s, t in every)
             left = sum(max(0, shard.remaining(key)) for shard, _ in every)
             if left < want and len(every) < want:
                 short[key] = left  # exact; the other items are still checked, to name the right one
         if short:
             raise SoldOutError.of(short)
-        fullest_first = sorted(found.values(), key=lambda v: -sum(max(0, v[0].remaining(k)) for k in wants))
-        return fullest_first
+        return sorted(found.values(), key=lambda v: -sum(max(0, v[0].remaining(k)) for k in wants))
 
     def take(
         self,
@@ -454,7 +507,7 @@ class FirestoreInventory:
             if sum(s.taken.get(key, 0) for s, _ in found.values()) < quantity:
                 found.update(
                     (s.index, (s, t))
-                    for s, t in self._shards_with(event_id, "held", key, quantity + len(found), None)
+                    for s, t in self._shards_with(event_id, "held", key, quantity + len(found))
                     if s.index not in found
                 )
         allocation: Allocation = {}

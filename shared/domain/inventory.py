@@ -6,9 +6,11 @@ the listing's shards, about UNITS_PER_SHARD units of sale per shard (K = capacit
 shard is written at most about ten times by sales, whatever the event's size). A ticket type's
 tiers sit in the same shards as the type (same offset), so a one-ticket order usually takes all
 its units from one shard. Each shard lists the items it still has (`open`) and those it has sold
-(`held`), with a random `pick`: a sale finds an open shard through one indexed query starting at
-a random pick, and an exhausted item is only declared sold out by a query over every open shard
-(exact, never while a unit is free). No shard ever goes below zero, so nothing oversells.
+(`held`), with a `rank` (its level, the units of sale it has left, plus a random fraction): a
+sale finds an open shard at the highest level through one indexed query from a random place in
+that level, so shards drain in rounds and stay open for the tail, and an exhausted item is only
+declared sold out by a query over every open shard (exact, never while a unit is free). No shard
+ever goes below zero, so nothing oversells.
 
 Releasing (expired reservation, refund, hold) gives units back to shards that sold them, which
 re-opens them.
@@ -36,7 +38,7 @@ from shared.errors import DomainError, ErrorCode
 UNITS_PER_SHARD = 10  # units of sale per shard: bounds the writes one shard gets during a sale
 MAX_SHARDS = 20_000  # 200,000 units at 10 per shard; bigger listings get bigger shards
 # Layout 1 (legacy): K = capacity / 10 between 4 and 16 shards, indexes 0..K-1. Layout 2: small
-# shards with `open`/`held`/`pick`, indexes from FIRST_SHARD (legacy indexes stay valid after a
+# shards with `open`/`held`/`rank`, indexes from FIRST_SHARD (legacy indexes stay valid after a
 # migration, so held reservations and holds keep pointing at the shards they took from).
 LEGACY_LAYOUT = 1
 CURRENT_LAYOUT = 2
@@ -139,6 +141,13 @@ def initial_shards(event: TicketedListing) -> list[Shard]:
 def open_keys(shard: Shard) -> list[StockKey]:
     """The items a shard can still sell (indexed: sales find shards by them)."""
     return sorted(k for k in shard.capacity.keys() | shard.taken.keys() if shard.remaining(k) > 0)
+
+
+def level(shard: Shard) -> int:
+    """Units of sale a shard has left (tickets and add-ons; tiers and code uses ride along with
+    them): a sale takes from the shards at the highest level, so the shards drain in rounds and
+    as many stay open as possible until the last units (README "Stock")."""
+    return sum(max(0, shard.remaining(k)) for k in shard.capacity.keys() | shard.taken.keys() if k[0] in "tu")
 
 
 def held_keys(shard: Shard) -> list[StockKey]:

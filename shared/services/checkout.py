@@ -42,6 +42,7 @@ log = logging.getLogger("sellout.checkout")
 _T = TypeVar("_T")
 # A held reservation: the listing, its priced order, the org paid, the reservation, the saved card clone.
 _Held = tuple[TicketedListing, PricedOrder, Organization, Reservation, str | None]
+_Read = dict[str, Any]  # what one checkout read once and re-prices with: "listing", "fees"
 REPRICES = 8  # a take found an item short: price again (each time knowing one more exact count)
 
 # What a checkout sells: an event, or a season (R-T3-2) — priced, held and paid the same way; a
@@ -215,29 +216,33 @@ class CheckoutService:
     # --- shared steps -------------------------------------------------------------------------
 
     def _live_listing(
-        self, kind: ListingKind, listing_id: str, known: Mapping[inventory.StockKey, int]
+        self, kind: ListingKind, listing_id: str, known: Mapping[inventory.StockKey, int], read: _Read
     ) -> TicketedListing:
         """The listing priced optimistically: every item at its full capacity except those a take
         found short (`known`, exact). No stock is read here — the take is exact and answers
-        SOLD_OUT or the true count, and the order is priced again with it (`_selling`). A legacy
-        listing's stock is migrated to the current layout first."""
-        listing: TicketedListing | None = (self.store.events if kind == "event" else self.store.seasons).get(
-            listing_id
-        )
-        if listing is None or not listing.active:
-            raise DomainError(ErrorCode.NOT_FOUND, f"{kind.capitalize()} not found.")
-        listing = self.store.inventory.migrated("events" if kind == "event" else "seasons", listing)
+        SOLD_OUT or the true count, and the order is priced again with it (`_selling`, which
+        keeps the listing it `read` for that). A legacy listing's stock is migrated to the
+        current layout first."""
+        listing: TicketedListing | None = read.get("listing")
+        if listing is None:
+            listing = (self.store.events if kind == "event" else self.store.seasons).get(listing_id)
+            if listing is None or not listing.active:
+                raise DomainError(ErrorCode.NOT_FOUND, f"{kind.capitalize()} not found.")
+            listing = self.store.inventory.migrated("events" if kind == "event" else "seasons", listing)
+            read["listing"] = listing
         return inventory.with_live_stock(listing, {**inventory.capacities(listing), **known})
 
     @staticmethod
-    def _selling(attempt: Callable[[dict[inventory.StockKey, int]], _T]) -> _T:
+    def _selling(attempt: Callable[[dict[inventory.StockKey, int], _Read], _T]) -> _T:
         """Price and take until the take agrees with the price: when the take finds an item short
         (a tier that sold out, fewer units left than asked), price again knowing exactly what is
-        left — the next tier in order, or SOLD_OUT with the true count."""
+        left — the next tier in order, or SOLD_OUT with the true count. The listing and its fees
+        are read once (`read`): only the stock changed, and the take reads that exactly."""
         known: dict[inventory.StockKey, int] = {}
+        read: _Read = {}
         for _ in range(REPRICES):
             try:
-                return attempt(known)
+                return attempt(known, read)
             except inventory.SoldOutError as error:
                 if all(known.get(key) == units for key, units in error.shortages.items()):
                     raise  # priced with exactly these counts already: the answer stands
@@ -281,9 +286,13 @@ class CheckoutService:
     def _price(  # noqa: PLR0917 - the event checkout's steps, plus which kind of listing it sells
         self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, order_id: str,
         kind: ListingKind = "event", known: Mapping[inventory.StockKey, int] | None = None,
+        read: _Read | None = None,
     ) -> tuple[TicketedListing, PricedOrder]:  # fmt: skip
         listing_id = str(params.get("seasonId" if kind == "season" else "eventId") or "")
-        event = self._live_listing(kind, listing_id, known or {})
+        read = {} if read is None else read
+        event = self._live_listing(kind, listing_id, known or {}, read)
+        if "fees" not in read:
+            read["fees"] = self._listing_fees(event)
         level = caller.level_in(event.orgId)
         box_office = channel == "Box Office"
         buyer = str(params.get("userId") or "") if box_office and level >= BOX_OFFICE else caller.user_id
@@ -299,7 +308,7 @@ class CheckoutService:
         )
         priced = build_order(
             event,
-            self._listing_fees(event),
+            read["fees"],
             request,
             caller_level=level,
             uses=self._uses(event, buyer, request),
@@ -359,7 +368,7 @@ class CheckoutService:
         if existing is not None:
             return self._resumed(caller, existing[0])
         held = self._selling(
-            lambda known: self._hold(caller, params, channel, ip, reservation_id, kind, known)
+            lambda known, read: self._hold(caller, params, channel, ip, reservation_id, kind, known, read)
         )
         if isinstance(held, dict):
             return held
@@ -388,11 +397,13 @@ class CheckoutService:
 
     def _hold(  # noqa: PLR0917 - start_card_payment's request, and what a take found short
         self, caller: Principal, params: Mapping[str, Any], channel: str, ip: str, reservation_id: str,
-        kind: ListingKind, known: Mapping[inventory.StockKey, int],
+        kind: ListingKind, known: Mapping[inventory.StockKey, int], read: _Read,
     ) -> dict[str, str | None] | _Held:  # fmt: skip
         """Price the cart and hold its stock in the reservation (or answer at once: nothing to
         charge, or the same checkout asked twice)."""
-        event, priced = self._price(caller, params, channel, ip, derived_id("o", reservation_id), kind, known)
+        event, priced = self._price(
+            caller, params, channel, ip, derived_id("o", reservation_id), kind, known, read
+        )
         if priced.total == 0:  # nothing to charge: the client creates the order with method None
             return {"paymentIntentId": None, "clientSecret": None, "ephemeralKey": None}
         member_uses = self._member_uses(event, priced)
@@ -694,8 +705,8 @@ class CheckoutService:
         priced_params = {**params, "paymentMethodType": method}
         booked: list[tuple[TicketedListing, list[str]]] = []  # the seats this order booked
 
-        def place(known: Mapping[inventory.StockKey, int]) -> Order:
-            event, priced = self._price(caller, priced_params, channel, ip, order_id, kind, known)
+        def place(known: Mapping[inventory.StockKey, int], read: _Read) -> Order:
+            event, priced = self._price(caller, priced_params, channel, ip, order_id, kind, known, read)
             member_uses = self._member_uses(event, priced)
             seats = seating.seat_labels(priced.order) if seating.is_seated(event.seatingChartKey) else []
             if seats:  # R-SEAT-3: the seats first; taken ones stop the order before any stock moves

@@ -40,7 +40,7 @@ import requests
 from werkzeug.test import EnvironBuilder
 
 from emulator import config, stack
-from shared.adapters.inventory_store import CHOICES, shard_fields
+from shared.adapters.inventory_store import LEVEL_WINDOW, RECHECK_TOP, shard_fields
 from shared.adapters.io_stats import counting_io
 from shared.bootstrap import services
 from shared.caller import principal_for
@@ -216,25 +216,46 @@ def _server_delta(before: dict[int, dict[str, Any]], after: dict[int, dict[str, 
 # --- the throughput model -----------------------------------------------------------------------
 
 
-def open_shards_at_tail(capacity: int, fraction: float = TAIL_FRACTION, seed: int = 7) -> int:
+def open_shards_at_tail(
+    capacity: int, fraction: float = TAIL_FRACTION, seed: int = 7, instances: int = 50
+) -> int:
     """Shards still open when only `fraction` of a capacity is left, under the sale's own rule
-    (shards of UNITS_PER_SHARD; each sale finds the first open shard after each of CHOICES
-    random picks and takes from the fuller; a written shard moves to a new random pick).
+    (shards of UNITS_PER_SHARD; each sale takes from a random place in the window of LEVEL_WINDOW
+    levels below the top it remembers, wrapping within the window and reading the top again when
+    it has emptied, and a share of sales (RECHECK_TOP) reads the top afresh; `instances`
+    processes remember their own top).
     Simulated: open shards are what production throughput is made of."""
     rnd = random.Random(seed)
     count = max(1, capacity // UNITS_PER_SHARD)
     left = [UNITS_PER_SHARD] * count
-    picks = sorted((rnd.random(), i) for i in range(count))
+    ranks = sorted((UNITS_PER_SHARD + rnd.random(), i) for i in range(count))
+    remembered: list[int | None] = [None] * instances
+
+    def first_from(low: float, high: float) -> int | None:
+        place = bisect.bisect_left(ranks, (low, -1))
+        return place if place < len(ranks) and ranks[place][0] < high else None
+
     sold, target = 0, int(capacity * (1 - fraction))
-    while sold < target and picks:
-        seen = [bisect.bisect_left(picks, (rnd.random(), -1)) % len(picks) for _ in range(CHOICES)]
-        chosen = max(seen, key=lambda p: left[picks[p][1]])
-        _, index = picks.pop(chosen)
+    while sold < target and ranks:
+        instance = rnd.randrange(instances)
+        top = remembered[instance]
+        if top is None or rnd.random() < RECHECK_TOP:
+            top = int(ranks[-1][0])
+        while True:
+            low = top + 1 - LEVEL_WINDOW
+            start = low + rnd.random() * LEVEL_WINDOW
+            place = first_from(start, top + 1)
+            place = first_from(low, start) if place is None else place
+            if place is not None:
+                break
+            top = int(ranks[bisect.bisect_left(ranks, (low, -1)) - 1][0])  # the highest shard left
+        remembered[instance] = top
+        _, index = ranks.pop(place)
         left[index] -= 1
         sold += 1
         if left[index]:
-            bisect.insort(picks, (rnd.random(), index))
-    return len(picks)
+            bisect.insort(ranks, (left[index] + rnd.random(), index))
+    return len(ranks)
 
 
 def production_ceiling(

@@ -21,6 +21,7 @@ import pytest
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
+from shared.adapters import inventory_store
 from shared.adapters.inventory_store import FirestoreInventory, Versioned, shard_fields, shard_id
 from shared.adapters.io_stats import counting_io
 from shared.bootstrap import services
@@ -30,6 +31,7 @@ from shared.domain.inventory import (
     Shard,
     SoldOutError,
     apply_release,
+    level,
     promotion_key,
     split,
     ticket_type_key,
@@ -232,9 +234,9 @@ def test_add_ons_and_code_uses_sell_exactly_through_the_checkout() -> None:
 # --- no false SOLD_OUT -------------------------------------------------------------------------
 
 
-def _leave(event: Event, left: Mapping[int, int], picks: Mapping[int, float]) -> None:
+def _leave(event: Event, left: Mapping[int, int], places: Mapping[int, float]) -> None:
     """Sell every unit of the event's shards except `left[index]` (shards not named: none
-    left), and place the shards at `picks` — the state late in a sale."""
+    left), and place the shards at `places` within their level — the state late in a sale."""
     inventory = services().store.inventory
     type_key, tier = ticket_type_key(event.ticketTypes[0].id), tier_key(event.ticketTypes[0].tiers[0].id)
     batch = inventory.client.batch()
@@ -242,38 +244,52 @@ def _leave(event: Event, left: Mapping[int, int], picks: Mapping[int, float]) ->
         units = shard.capacity.get(type_key, 0) - left.get(shard.index, 0)
         shard.taken = {type_key: units, tier: units}
         batch.update(
-            inventory.ref(event.id, shard.index), {**shard_fields(shard), "pick": picks.get(shard.index, 0.5)}
+            inventory.ref(event.id, shard.index),
+            {**shard_fields(shard), "rank": level(shard) + places.get(shard.index, 0.5)},
         )
     batch.commit()
 
 
-class FirstQueryOnly(FirestoreInventory):
-    """The control: a sale that trusts the shards its random-start query found and says
-    SOLD_OUT when they fall short, without the one consistent query over every open shard."""
+class FirstLevelOnly(FirestoreInventory):
+    """The control: a sale that searches only the level it remembers (or the top, the first
+    time) and trusts what it found there: SOLD_OUT when that level has emptied, without looking
+    at the highest shard left or the one consistent query over every open shard."""
 
     def _find_open(self, event_id: str, wants: Mapping[str, int]) -> list[Versioned]:
-        start = time.perf_counter_ns() % 1000 / 1000  # a random pick, as the sale draws one
         found: dict[int, Versioned] = {}
         for key, want in wants.items():
-            found.update((s.index, (s, t)) for s, t in self._shards_with(event_id, "open", key, want, start))
+            top = self._top.get((event_id, key))
+            if top is None:
+                highest = self._shards_with(event_id, "open", key, 1, descending=True)
+                top = level(highest[0][0]) if highest else 0
+                self._top[(event_id, key)] = top
+            at_level = self._shards_with(event_id, "open", key, want, low=top, high=top + 1)
+            found.update((s.index, (s, t)) for s, t in at_level)
             left = sum(max(0, s.remaining(key)) for s, _ in found.values())
             if left < want:
                 raise SoldOutError(key, left)
         return list(found.values())
 
 
-def _last_units_race(inventory: FirestoreInventory) -> tuple[Counter[str], Event]:
-    # Three shards of 10: two keep 2 and 3 units, at low picks; most random starts fall past
-    # them. Six buyers race for the 5 units: the first shard empties while the other still has
-    # some.
+def _last_units_race(
+    make_inventory: Callable[[firestore.Client], FirestoreInventory], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Counter[str], Event]:
+    # Three shards of 10: two keep 2 and 3 units (levels 2 and 3), one is sold out. Six buyers,
+    # each on its own instance (a Cloud Function instance remembers the level it last sold
+    # from), race for the 5 units: all find the one shard at level 3, one of them takes a unit
+    # from it (it drops to level 2) and the others search again while level 3 is empty and
+    # level 2 still holds 4 units.
+    monkeypatch.setattr(inventory_store, "RECHECK_TOP", 0.0)
     event = _event(capacity=30, tiers=(30,))
     first = FIRST_SHARD
     _leave(event, {first: 2, first + 1: 3}, {first: 0.05, first + 1: 0.1, first + 2: 0.9})
     wants = {ticket_type_key(event.ticketTypes[0].id): 1, tier_key(event.ticketTypes[0].tiers[0].id): 1}
+    client = services().store.inventory.client
+    instances = [make_inventory(client) for _ in range(6)]
 
-    def buy(_: int) -> str:
+    def buy(i: int) -> str:
         try:
-            inventory.take(event.id, event.inventoryShards, wants)
+            instances[i].take(event.id, event.inventoryShards, wants)
         except SoldOutError:
             return "SOLD_OUT"
         return "sold"
@@ -281,14 +297,18 @@ def _last_units_race(inventory: FirestoreInventory) -> tuple[Counter[str], Event
     return _race(6, buy, workers=6), event
 
 
-def test_control_trusting_the_first_query_answers_sold_out_while_units_are_free() -> None:
-    outcomes, event = _last_units_race(FirstQueryOnly(services().store.inventory.client))
+def test_control_trusting_the_remembered_level_answers_sold_out_while_units_are_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outcomes, event = _last_units_race(FirstLevelOnly, monkeypatch)
     assert outcomes["SOLD_OUT"] > 1, "the false sold-out did not show: the control proves nothing"
     assert _taken(event.id)[ticket_type_key(event.ticketTypes[0].id)] < 30  # units were left unsold
 
 
-def test_buyers_racing_for_the_last_units_never_hear_sold_out_while_a_shard_has_some() -> None:
-    outcomes, event = _last_units_race(services().store.inventory)
+def test_buyers_racing_for_the_last_units_never_hear_sold_out_while_a_shard_has_some(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outcomes, event = _last_units_race(FirestoreInventory, monkeypatch)
     assert outcomes == Counter({"sold": 5, "SOLD_OUT": 1})
     assert _taken(event.id)[ticket_type_key(event.ticketTypes[0].id)] == 30
 
