@@ -6,11 +6,17 @@ document since the read (`write_option(last_update_time=...)`). A scanner that l
 re-reads and re-plans, and then sees the winner's mark ("already scanned"). No lock is held,
 so ten devices on one ticket never queue behind a transaction lock (see inventory_store).
 
-Queries and the composite indexes they need (firestore.indexes.json):
-    orders: orgId ==, [eventId in], [createdAt range], order by createdAt desc
-        -> (orgId ASC, createdAt DESC), (orgId ASC, eventId ASC, createdAt DESC)
-    orders: orgId in [..30], [createdAt range], order by createdAt desc -> (orgId ASC, createdAt DESC)
-    orders: userId ==, [createdAt range], order by createdAt desc -> (userId ASC, createdAt DESC)
+Queries and the composite indexes they need (firestore.indexes.json). Lists newest first read
+each of the CREATED_SHARDS lanes (`createdShard ==`, shared.domain.models) and merge them, so
+no index range takes every new order of an org at its end:
+    orders: orgId ==, [eventId in], createdShard ==, [createdAt range], order by createdAt desc
+        -> (orgId ASC, createdShard ASC, createdAt DESC),
+           (orgId ASC, eventId ASC, createdShard ASC, createdAt DESC)
+    orders: orgId in [..30], createdShard ==, [createdAt range], order by createdAt desc
+        -> (orgId ASC, createdShard ASC, createdAt DESC)
+    orders: userId ==, createdShard ==, [createdAt range], order by createdAt desc
+        -> (userId ASC, createdShard ASC, createdAt DESC)
+    (`createdAt` alone is not indexed: a single-field index on it would be one such range.)
     orders: eventId ==, state == (orderDetails, projected to tickets/upgrades)
         -> (eventId ASC, state ASC) (the emulator would merge single-field indexes; production
            gets the composite so the query is a single index scan)
@@ -19,9 +25,10 @@ Queries and the composite indexes they need (firestore.indexes.json):
 
 from __future__ import annotations
 
+import heapq
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as google_exceptions
@@ -30,7 +37,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import ValidationError
 
 from shared.adapters.io_stats import record_reads, record_writes
-from shared.domain.models import Order, OrderTicket, OrderUpgrade
+from shared.domain.models import CREATED_SHARDS, Order, OrderTicket, OrderUpgrade
 from shared.errors import DomainError, ErrorCode
 
 COLLECTION = "orders"
@@ -47,6 +54,26 @@ def _load(data: dict[str, Any] | None) -> Order:
         return Order.model_validate(data or {})
     except ValidationError as error:
         raise DomainError(ErrorCode.INTERNAL, "Stored data is invalid.") from error
+
+
+def _newest_first(order: Order) -> tuple[int, str]:
+    """The lanes' order: createdAt descending, then (as Firestore breaks ties) the id descending."""
+    return order.createdAt, order.id
+
+
+def newest_first(orders: Iterable[Order]) -> list[Order]:
+    return sorted(orders, key=_newest_first, reverse=True)
+
+
+def by_lane(query: Any) -> list[Any]:
+    """`query` once per `createdShard` lane, each newest first: the lanes together are the
+    query's result (see the module docstring)."""
+    return [
+        query.where(filter=FieldFilter("createdShard", "==", lane)).order_by(
+            "createdAt", direction=firestore.Query.DESCENDING
+        )
+        for lane in range(CREATED_SHARDS)
+    ]
 
 
 def changed_fields(before: Order, after: Order) -> dict[str, Any]:
@@ -96,13 +123,13 @@ class FirestoreOrderStore:
         limit: int | None = None,
     ) -> list[Order]:
         """Orders of some orgs (or of one buyer), newest first, with the filters Firestore can
-        apply itself; `event_ids` only with a single org (one disjunction per query)."""
-        query = self._orders_query(org_ids, user_id, event_ids, created_from, created_to)
-        if limit is not None:
-            query = query.limit(limit)
-        snapshots = list(query.stream())
+        apply itself; `event_ids` only with a single org (one disjunction per query). One query
+        per lane, each with the whole `limit`, merged."""
+        lanes = by_lane(self._orders_query(org_ids, user_id, event_ids, created_from, created_to))
+        snapshots = [s for lane in lanes for s in (lane if limit is None else lane.limit(limit)).stream()]
         record_reads(max(1, len(snapshots)))
-        return [_load(s.to_dict()) for s in snapshots]
+        orders = newest_first(_load(s.to_dict()) for s in snapshots)
+        return orders if limit is None else orders[:limit]
 
     def order_pages(
         self,
@@ -113,17 +140,30 @@ class FirestoreOrderStore:
         created_to: int | None = None,
         page_size: int = 300,
     ) -> Iterator[list[Order]]:
-        """find_orders' orders a page at a time (background exports): each page is its own short
-        query resumed after the last document read, so neither a long stream (which Firestore
-        times out) nor the whole result is held."""
-        query = self._orders_query(org_ids, "", event_ids, created_from, created_to)
+        """find_orders' orders a page at a time (background exports): each lane is read in short
+        queries resumed after the last document read, so neither a long stream (which Firestore
+        times out) nor the whole result is held, and the lanes are merged as they are read."""
+        lanes = by_lane(self._orders_query(org_ids, "", event_ids, created_from, created_to))
+        merged = heapq.merge(
+            *(self._paged(lane, page_size) for lane in lanes), key=_newest_first, reverse=True
+        )
+        page: list[Order] = []
+        for order in merged:
+            page.append(order)
+            if len(page) == page_size:
+                yield page
+                page = []
+        if page:
+            yield page
+
+    @staticmethod
+    def _paged(query: Any, page_size: int) -> Iterator[Order]:
         last: Any = None
         while True:
             page = (query if last is None else query.start_after(last)).limit(page_size)
             snapshots = list(page.stream())
             record_reads(max(1, len(snapshots)))
-            if snapshots:
-                yield [_load(s.to_dict()) for s in snapshots]
+            yield from (_load(s.to_dict()) for s in snapshots)
             if len(snapshots) < page_size:
                 return
             last = snapshots[-1]
@@ -149,7 +189,7 @@ class FirestoreOrderStore:
             query = query.where(filter=FieldFilter("createdAt", ">=", created_from))
         if created_to is not None:
             query = query.where(filter=FieldFilter("createdAt", "<=", created_to))
-        return query.order_by("createdAt", direction=firestore.Query.DESCENDING)
+        return query  # by_lane adds each lane and the order
 
     def active_items(self, event_id: str) -> tuple[list[OrderTicket], list[OrderUpgrade]]:
         """Tickets and upgrades of the event's Active orders: one query, projected to the two

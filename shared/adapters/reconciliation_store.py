@@ -16,6 +16,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.io_stats import record_reads, record_writes
+from shared.adapters.order_store import by_lane, newest_first
 from shared.domain.models import Order
 from shared.domain.reconciliation import Mismatch
 from shared.domain.refund_rules import RefundRecord
@@ -69,14 +70,15 @@ class FirestoreReconciliationBooks:
         return found
 
     def orders_created(self, org_id: str, start: int, end: int) -> list[Order]:
-        # (orgId, createdAt desc) is the order list's composite index.
+        # The order list's composite index (orgId, createdShard, createdAt desc), lane by lane.
         query = (
             self.orders.where(filter=FieldFilter("orgId", "==", org_id))
             .where(filter=FieldFilter("createdAt", ">=", start))
             .where(filter=FieldFilter("createdAt", "<", end))
-            .order_by("createdAt", direction=firestore.Query.DESCENDING)
         )
-        return [Order.model_validate(doc) for doc in self._stream(query)]
+        return newest_first(
+            Order.model_validate(doc) for lane in by_lane(query) for doc in self._stream(lane)
+        )
 
     def refunds_created(self, account: str, start: int, end: int) -> list[RefundRecord]:
         query = (

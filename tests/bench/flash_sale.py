@@ -45,7 +45,7 @@ from shared.adapters.io_stats import counting_io
 from shared.bootstrap import services
 from shared.caller import principal_for
 from shared.domain.inventory import UNITS_PER_SHARD, ticket_type_key
-from shared.domain.models import Event, Organization
+from shared.domain.models import CREATED_SHARDS, Event, Organization
 from tests.integration.api import id_token_for
 from tests.integration.checkout_fixtures import (
     add_fees,
@@ -66,6 +66,7 @@ IO_DIR = config.STATE_DIR / "io"
 # The throughput model's production constants (README "Stock: the throughput model").
 DOCUMENT_WRITES_PER_S = 1.0  # what production Firestore sustains on one document
 DATABASE_WRITES_PER_S = 10_000.0  # assumed database-wide budget once warmed up (500/50/5 ramp)
+SEQUENTIAL_INDEX_WRITES_PER_S = 500.0  # Firestore's limit for an index range that only grows
 TAIL_FRACTION = 0.05  # "until its last 5% of stock"
 
 KINDS = {
@@ -275,6 +276,9 @@ def production_ceiling(
         writes, path = max(others)
         limits[f"hottest other document ({_kind(path)})"] = sold / writes * DOCUMENT_WRITES_PER_S
     limits["database write budget"] = DATABASE_WRITES_PER_S / max(1.0, writes_per_order)
+    # Every order appends to the order lists' (..., createdShard, createdAt) indexes: one
+    # growing range per lane (shared.domain.models.CREATED_SHARDS).
+    limits["order list indexes (createdAt lanes)"] = CREATED_SHARDS * SEQUENTIAL_INDEX_WRITES_PER_S
     bound = min(limits, key=lambda k: limits[k])
     at_start = min(
         [*(v for k, v in limits.items() if k != "open stock shards"),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.domain import analytics as an
-from shared.domain.models import Event, Order, Role, User
+from shared.domain.models import CREATED_SHARDS, Event, Order, Role, User
 from shared.domain.permissions import Principal
 from shared.errors import DomainError, ErrorCode
 from shared.services.analytics import AnalyticsService
@@ -532,7 +532,8 @@ def test_event_analytics_batches_thirty_events_per_query() -> None:
     events = [_org_event(f"e{i}") for i in range(31)]
     svc, catalog = service(events, [order(T0, eventId=f"e{i}") for i in range(31)])
     found = svc.event_analytics(principal("ADMIN"), events)
-    assert len(found) == 31 and len(catalog.orders.queries) == 2
+    # two batches of events (30 + 1), each read lane by lane (shared.domain.models.CREATED_SHARDS)
+    assert len(found) == 31 and len(catalog.orders.queries) == 2 * CREATED_SHARDS
     assert all(segment(a, "Total Sales")["totalValue"] == 2500 for a in found.values())
 
 
