@@ -259,10 +259,11 @@ class FirestoreInventory:
         """Up to `want` open shards of `key` near the highest level, from a random place in the
         window of LEVEL_WINDOW levels below the top: usually one query (one read for one unit).
         The window reaches a little into the level below, so the last shards of a level do not
-        draw every buyer while it empties. The top is remembered per item from the last sale (levels only
-        fall during a sale); a window that has emptied costs two more queries (the place wrapped
-        to the window's start, then the highest shard left, whose level is the new top), and a
-        share of sales reads the top afresh, so units given back at a higher level are found.
+        draw every buyer while it empties. The top is remembered per item from the last sale
+        (levels only fall during a sale); a window that has emptied costs two more queries (the
+        place wrapped to the window's start, then the highest shard left, whose level is the new
+        top), and a share of sales reads the top afresh, so units given back at a higher level
+        are found.
         None: the item has no open shard at all (that last query is one consistent read of the
         highest open shard, so this is exact)."""
         remembered = (event_id, key)
@@ -393,8 +394,8 @@ class FirestoreInventory:
 
     def _find_open(self, event_id: str, wants: Mapping[StockKey, int]) -> list[Versioned]:
         """Shards that together can serve `wants`, from the highest level of each item; SOLD_OUT
-        (with the exact number left) only from one consistent query over every open shard of an
-        item."""
+        (with the exact number left) only from one consistent query: over every open shard of an
+        item, or of its highest open shard when there is none."""
         found: dict[int, Versioned] = {}
         short: dict[StockKey, int] = {}
 

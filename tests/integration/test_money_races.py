@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.adapters.refund_store import FirestoreRefundStore
 from shared.bootstrap import services
+from shared.domain.ports import StaleOrderError
 from shared.domain.refund_rules import RefundRecord
 from shared.errors import DomainError, ErrorCode
 from tests.integration.api import data_of, staff_of, wait_for
@@ -43,10 +44,17 @@ class _PausedClaim(FirestoreRefundStore):
         if self.meanwhile is not None:
             meanwhile, self.meanwhile = self.meanwhile, None
             meanwhile()
-        if not self.guarded:
+        if self.guarded:
+            return super().claim(record, version, replacing=replacing)
+        # Unguarded: whatever changed the order since the plan (or changes it now: a late webhook
+        # settling the other refund) is read again at claim time, and the stale plan goes ahead.
+        for _ in range(20):
             found = self.order(record.orderId)
-            version = found[1] if found else version
-        return super().claim(record, version, replacing=replacing)
+            try:
+                return super().claim(record, found[1] if found else version, replacing=replacing)
+            except StaleOrderError:
+                continue
+        raise StaleOrderError
 
 
 def _ticket_then_two_tickets(*, guarded: bool) -> tuple[Any, Any]:
