@@ -80,7 +80,15 @@ KINDS = {
     "memberUses": "member-id claim",
     "reservations": "reservation",
     "users": "user",
+    "tasks": "delivery task",
+    "deliveries": "delivery record",
+    "stripeEvents": "Stripe event record",
 }
+# Documents of one order, checkout, buyer or message: written a few times over that one order's
+# life (a delivery task: created, started, ended), never once per order of the sale, so they do
+# not limit how fast a sale goes. Every other document written more than once is shared.
+PER_ORDER_KINDS = {"orders", "reservations", "tasks", "deliveries", "stripeEvents", "userProfiles",
+                   "codeUses", "memberUses", "users"}  # fmt: skip
 
 
 @dataclass
@@ -269,9 +277,12 @@ def production_ceiling(
     shard_writes_per_order = shard_writes / sold if sold else 1.0
     tail_open = min(open_at_start, open_shards_at_tail(capacity))
     limits = {"open stock shards": tail_open * DOCUMENT_WRITES_PER_S / max(1.0, shard_writes_per_order)}
-    # Other documents written more than once during the sale (a document written once, like an
-    # order, limits nothing).
-    others = [(n, p) for p, n in by_path.items() if not p.startswith("inventory/") and n > 1]
+    # Shared documents written more than once during the sale (a document written once limits
+    # nothing; one order's or buyer's own documents neither, PER_ORDER_KINDS).
+    others = [
+        (n, p) for p, n in by_path.items()
+        if n > 1 and p.split("/", 1)[0] not in PER_ORDER_KINDS | {"inventory"}
+    ]  # fmt: skip
     if others and sold:
         writes, path = max(others)
         limits[f"hottest other document ({_kind(path)})"] = sold / writes * DOCUMENT_WRITES_PER_S
