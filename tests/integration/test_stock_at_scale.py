@@ -412,7 +412,7 @@ def test_a_reservation_released_after_a_refund_landed_on_its_shard_gives_back_ev
 
 def _to_legacy_layout(event: Event, sold_in_first_shard: int) -> int:
     """Rewrite an event's stock as the legacy layout stored it: K = capacity / 10 between 4 and
-    16 shards `inventory/{eventId}~{nn}` without `open`/`held`/`pick`, some units already sold,
+    16 shards `inventory/{eventId}~{nn}` without `open`/`held`/`rank`, some units already sold,
     and the event without `inventoryLayout`."""
     inventory = services().store.inventory
     client = inventory.client
