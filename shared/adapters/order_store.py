@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as google_exceptions
@@ -37,7 +37,14 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import ValidationError
 
 from shared.adapters.io_stats import record_reads, record_writes
-from shared.domain.models import CREATED_SHARDS, Order, OrderTicket, OrderUpgrade
+from shared.domain.models import (
+    CREATED_SHARDS,
+    Order,
+    OrderTicket,
+    OrderUpgrade,
+    newest_first,
+    newest_first_key,
+)
 from shared.errors import DomainError, ErrorCode
 
 COLLECTION = "orders"
@@ -54,15 +61,6 @@ def _load(data: dict[str, Any] | None) -> Order:
         return Order.model_validate(data or {})
     except ValidationError as error:
         raise DomainError(ErrorCode.INTERNAL, "Stored data is invalid.") from error
-
-
-def _newest_first(order: Order) -> tuple[int, str]:
-    """The lanes' order: createdAt descending, then (as Firestore breaks ties) the id descending."""
-    return order.createdAt, order.id
-
-
-def newest_first(orders: Iterable[Order]) -> list[Order]:
-    return sorted(orders, key=_newest_first, reverse=True)
 
 
 def by_lane(query: Any) -> list[Any]:
@@ -145,7 +143,7 @@ class FirestoreOrderStore:
         times out) nor the whole result is held, and the lanes are merged as they are read."""
         lanes = by_lane(self._orders_query(org_ids, "", event_ids, created_from, created_to))
         merged = heapq.merge(
-            *(self._paged(lane, page_size) for lane in lanes), key=_newest_first, reverse=True
+            *(self._paged(lane, page_size) for lane in lanes), key=newest_first_key, reverse=True
         )
         page: list[Order] = []
         for order in merged:

@@ -16,8 +16,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.io_stats import record_reads, record_writes
-from shared.adapters.order_store import by_lane, newest_first
-from shared.domain.models import Order
+from shared.adapters.order_store import by_lane
+from shared.domain.models import Order, newest_first
 from shared.domain.reconciliation import Mismatch
 from shared.domain.refund_rules import RefundRecord
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
@@ -725,6 +726,17 @@ class Order(Identified):
         return any(t.state == "Active" for t in self.tickets) or any(
             u.state == "Active" for u in self.upgrades
         )
+
+
+def newest_first_key(order: Order) -> tuple[int, str]:
+    """Where an order stands in a list read lane by lane (descending): createdAt, then the id, as
+    Firestore breaks ties in a descending query."""
+    return order.createdAt, order.id
+
+
+def newest_first(orders: Iterable[Order]) -> list[Order]:
+    """Orders of several createdShard lanes as one list, newest first."""
+    return sorted(orders, key=newest_first_key, reverse=True)
 
 
 # --- Webflow (SPEC 3.10) -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from shared.domain import analytics
-from shared.domain.models import CREATED_SHARDS, Event, Order
+from shared.domain.models import CREATED_SHARDS, Event, Order, newest_first
 from shared.domain.permissions import ADMIN, BOX_OFFICE, SCANNER, Principal, require_context_org
 from shared.domain.ports import Repository, Where
 from shared.domain.validation import without_nones
@@ -102,16 +102,12 @@ class AnalyticsService:
         if created_from is not None and created_to is not None:
             where += [("createdAt", ">=", created_from), ("createdAt", "<=", created_to)]
         # One query per createdShard lane (the order indexes, shared.domain.models), newest first.
-        found = sorted(
-            (
-                order
-                for lane in range(CREATED_SHARDS)
-                for order in self.catalog.orders.find(
-                    *where, ("createdShard", "==", lane), order_by=[("createdAt", "desc")]
-                )
-            ),
-            key=lambda o: (o.createdAt, o.id),
-            reverse=True,
+        found = newest_first(
+            order
+            for lane in range(CREATED_SHARDS)
+            for order in self.catalog.orders.find(
+                *where, ("createdShard", "==", lane), order_by=[("createdAt", "desc")]
+            )
         )
         # The org filter is in the query; checking it again costs nothing and keeps another
         # org's records out even if a filter above were ever dropped.

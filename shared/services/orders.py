@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared.domain.listing import contains_text, criterion, matches, paginate
-from shared.domain.models import Event, Order, OrderTicket, OrderUpgrade, Scan, User, UserProfile
+from shared.domain.models import (
+    Event,
+    Order,
+    OrderTicket,
+    OrderUpgrade,
+    Scan,
+    User,
+    UserProfile,
+    newest_first,
+)
 from shared.domain.permissions import (
     BOX_OFFICE,
     SCANNER,
@@ -118,9 +127,9 @@ def listed(
     )
 
 
-def newest_first(orders: Iterable[Order]) -> list[Order]:
-    unique = {o.id: o for o in orders}
-    return sorted(unique.values(), key=lambda o: (o.createdAt, o.id), reverse=True)
+def newest_first_unique(orders: Iterable[Order]) -> list[Order]:
+    """Orders found by several queries, each once, newest first."""
+    return newest_first({o.id: o for o in orders}.values())
 
 
 def _check_email(value: Any, field: str, *, required: bool) -> str:
@@ -243,7 +252,7 @@ class OrderService:
             )
             candidates += [o for o in mine if own_orgs is None or o.orgId in own_orgs]
         found = self._matching(candidates, q)
-        return paginate(newest_first(found), pagination)
+        return paginate(newest_first_unique(found), pagination)
 
     def matching_org_orders(
         self, org_id: str, query: Mapping[str, Any] | None, limit: int | None = None
@@ -253,7 +262,7 @@ class OrderService:
         level in `org_id`. `limit` caps what Firestore returns when it applies every criterion
         itself; with in-memory criteria every candidate is read, as for `orders`."""
         q = without_nones(query)
-        return newest_first(self._matching(self._org_candidates(q, [org_id], limit), q))
+        return newest_first_unique(self._matching(self._org_candidates(q, [org_id], limit), q))
 
     def matching_org_order_pages(
         self, org_id: str, query: Mapping[str, Any] | None, page_size: int = 300
